@@ -1,0 +1,1042 @@
+//! The N-API binding: converts JS values to the core's plain Rust types and back, and holds
+//! every `#[napi]` export. Reads only the properties the SPEC names, never serializes a whole
+//! object, and clears any exception a hostile getter or Proxy throws: apart from option errors
+//! (`TypeError`), nothing here throws into JavaScript.
+
+use crate::classify::{Classification, ResultMessage};
+use crate::context::{self, HeaderSet, HeaderValue, SetStatus};
+use crate::event::SessionInfo;
+use crate::reporter::{
+    self, FlushResult, Logger, OptionError, Options, OptionsPatch, Outcome, ReportInput, Reporter,
+    Stats,
+};
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use std::ffi::CStr;
+use std::future::Future;
+use std::pin::Pin;
+use std::ptr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Header objects with more keys than this are refused instead of scanned.
+const MAX_HEADER_KEYS: u32 = 10_000;
+/// Entries of `errors` read at most.
+const MAX_ERROR_ENTRIES: u32 = 10_000;
+const DEFAULT_FLUSH_MS: f64 = 2000.0;
+
+// ---------------------------------------------------------------------------------------------
+// Shapes seen by TypeScript
+
+/// The three callback values, as `extractCallbackContext` returns them and as
+/// `setCallbackContext` also accepts them.
+#[napi(object)]
+pub struct CallbackContext {
+    /// Bearer token for the POST (`x-cyrus-callback-token`).
+    pub callback_token: String,
+    /// Where events are POSTed (`x-cyrus-callback-url`).
+    pub callback_url: String,
+    /// Team the events belong to (`x-cyrus-team-id`).
+    pub team_id: String,
+}
+
+/// What `setCallbackContext` did.
+#[napi(object)]
+pub struct SetContextResult {
+    /// `set`: first context captured; `unchanged`: same as the current one; `rotated`: same
+    /// team, new token or URL; `absent`: none of the three headers (self-hosted); `rejected`:
+    /// partial, invalid, or another team (see `reason`).
+    #[napi(ts_type = "'set' | 'unchanged' | 'rotated' | 'absent' | 'rejected'")]
+    pub status: String,
+    /// Why the context was rejected. Never contains the token.
+    pub reason: Option<String>,
+}
+
+// Declares a TypeScript shape for index.d.ts; values are read field by field (never
+// through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
+#[allow(dead_code)]
+/// Options of `classifySessionError`.
+#[napi(object)]
+pub struct ClassifyOptions {
+    /// The user stopped the session: not an agent error (returns null).
+    pub stop_requested: Option<bool>,
+}
+
+/// An agent-session error, classified.
+#[napi(object)]
+pub struct SessionErrorClassification {
+    /// One of the five types agreed with CYHOST.
+    #[napi(ts_type = "'crash' | 'stall' | 'rate_limit' | 'billing' | 'max_turns'")]
+    pub error_type: String,
+    /// A finer snake_case code, e.g. `usage_limit`, `http_429`, `credit_balance`, `timeout`.
+    pub error_detail: String,
+    /// `errors` joined with "; ", else `result`, else the subtype; scrubbed; ≤ 500 code points.
+    pub error_message: String,
+    /// When the provider says the limit resets (RFC 3339 UTC), if the text carries it.
+    pub resets_at: Option<String>,
+}
+
+// Declares a TypeScript shape for index.d.ts; values are read field by field (never
+// through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
+#[allow(dead_code)]
+/// Options of `reportSessionError`.
+#[napi(object)]
+pub struct ReportOptions {
+    /// The user stopped the session: outcome `user_stop`, nothing is sent.
+    pub stop_requested: Option<bool>,
+    /// Overrides `session.id` as the event's `session_id`.
+    pub session_id: Option<String>,
+}
+
+// Declares a TypeScript shape for index.d.ts; values are read field by field (never
+// through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
+#[allow(dead_code)]
+/// The fields read of cyrus's `CyrusAgentSession`; every other property (the live agent runner
+/// among them) is never touched.
+#[napi(object)]
+pub struct CyrusAgentSessionLike {
+    /// The session id (`session_id` unless `options.sessionId` is given).
+    pub id: Option<String>,
+    /// Session start, ms since the epoch (for `duration_seconds`).
+    pub created_at: Option<f64>,
+    #[napi(ts_type = "{ issueId?: string | null; issueIdentifier?: string | null } | null")]
+    pub issue_context: Option<Unknown<'static>>,
+    /// Deprecated fallback for `issueContext.issueId`.
+    #[napi(ts_type = "string | null")]
+    pub issue_id: Option<String>,
+    /// Deprecated fallback for `issueContext.issueIdentifier`.
+    #[napi(ts_type = "{ identifier?: string | null } | null")]
+    pub issue: Option<Unknown<'static>>,
+}
+
+// Declares a TypeScript shape for index.d.ts; values are read field by field (never
+// through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
+#[allow(dead_code)]
+/// The fields read of an SDK result message (`SDKResultMessage` of
+/// `@anthropic-ai/claude-agent-sdk`, or what cyrus's Codex, Gemini and Cursor runners build).
+#[napi(object)]
+pub struct SdkResultMessageLike {
+    /// `success`, `error_max_turns`, `error_during_execution`, `error_max_budget_usd`, …
+    pub subtype: Option<String>,
+    /// Claude Code reports API failures as `subtype: "success"` with `is_error: true`.
+    #[napi(js_name = "is_error")]
+    pub is_error: Option<bool>,
+    /// The result text (success shape).
+    pub result: Option<String>,
+    /// Error texts (error shapes).
+    #[napi(ts_type = "ReadonlyArray<string>")]
+    pub errors: Option<Vec<String>>,
+}
+
+/// What `reportSessionError` did with the result. Never thrown: always returned.
+#[napi(object)]
+pub struct ReportOutcome {
+    /// `queued`: will be sent; `held`: no callback context yet, sent when one arrives;
+    /// `not_an_error`, `user_stop`, `disabled`: nothing to send; `dropped_queue_full`: the
+    /// queue was full; `invalid_input`: session or result unreadable (see `reason`).
+    #[napi(
+        ts_type = "'queued' | 'held' | 'not_an_error' | 'user_stop' | 'disabled' | 'dropped_queue_full' | 'invalid_input'"
+    )]
+    pub outcome: String,
+    /// The event's UUID (also its `Idempotency-Key`), when an event was built.
+    pub event_id: Option<String>,
+    #[napi(ts_type = "'crash' | 'stall' | 'rate_limit' | 'billing' | 'max_turns'")]
+    pub error_type: Option<String>,
+    pub error_detail: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Result of `flush` and `shutdown`; they never reject.
+#[napi(object)]
+pub struct FlushOutcome {
+    /// Every event queued before the call finished (delivered or finally failed).
+    pub completed: bool,
+    /// Events of that snapshot still unfinished when the time ran out.
+    pub pending: u32,
+}
+
+/// Counters since the reporter started. No secrets.
+#[napi(object)]
+pub struct TelemetryStats {
+    /// Error events created (queued, held or dropped).
+    pub reported: f64,
+    /// Events that entered the delivery queue.
+    pub queued: f64,
+    /// Events held now, waiting for a callback context.
+    pub held: f64,
+    /// Events delivered (2xx).
+    pub sent: f64,
+    /// Attempts after the first.
+    pub retried: f64,
+    /// Events finally failed (`failedHttp + failedTimeout + failedNetwork`).
+    pub failed: f64,
+    /// Finally failed on an HTTP status (3xx, non-retryable 4xx, or retries exhausted).
+    pub failed_http: f64,
+    pub failed_timeout: f64,
+    pub failed_network: f64,
+    pub dropped_queue_full: f64,
+    /// Held events dropped (oldest first) because the held buffer was full.
+    pub dropped_held_overflow: f64,
+    pub skipped_not_an_error: f64,
+    pub skipped_user_stop: f64,
+    pub skipped_disabled: f64,
+    /// Reports whose session or result could not be read.
+    pub invalid_input: f64,
+    /// Events waiting for a free connection slot.
+    pub queue_length: f64,
+    /// Requests in flight.
+    pub in_flight: f64,
+    /// Events sleeping before their next attempt.
+    pub waiting_to_retry: f64,
+}
+
+// Declares a TypeScript shape for index.d.ts; values are read field by field (never
+// through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
+#[allow(dead_code)]
+/// Options of `new TelemetryReporter(options)` and `configure(options)`; all optional.
+/// Out-of-range values throw a `TypeError` naming the option.
+#[napi(object)]
+pub struct TelemetryOptions {
+    /// Events accepted but not finished (waiting, in flight or waiting to retry). Default 1024.
+    pub queue_capacity: Option<u32>,
+    /// Events held before a callback context arrives (oldest dropped). Default 256.
+    pub held_capacity: Option<u32>,
+    /// Requests in flight. Default 8.
+    pub max_concurrency: Option<u32>,
+    /// Hard deadline of one attempt (connect, request, status and headers). Default 10000.
+    pub request_timeout_ms: Option<u32>,
+    /// Attempts per event, the first included. Default 4.
+    pub max_attempts: Option<u32>,
+    /// First retry backoff, doubled per attempt with ±20 % jitter. Default 1000.
+    pub backoff_base_ms: Option<u32>,
+    /// Backoff cap. Default 30000.
+    pub backoff_max_ms: Option<u32>,
+    /// Clamp on a server's `Retry-After`. Default 60000.
+    pub retry_after_max_ms: Option<u32>,
+    /// Callback host allow-list: exact hosts and `*.suffix` patterns. Default: any host.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// A cyrus `ILogger` (`debug`/`info`/`warn`/`error`) or `(level, message) => void`.
+    /// Called on the JS thread; never keeps the process alive. Default: warnings and errors to
+    /// stderr, prefixed `[cyrus-telemetry]`.
+    #[napi(
+        ts_type = "{ debug(message: string, ...args: any[]): void; info(message: string, ...args: any[]): void; warn(message: string, ...args: any[]): void; error(message: string, ...args: any[]): void } | ((level: 'debug' | 'info' | 'warn' | 'error', message: string) => void)"
+    )]
+    pub logger: Option<Unknown<'static>>,
+    /// Report nothing. Default: `CYRUS_TELEMETRY_DISABLED=1`.
+    pub disabled: Option<bool>,
+    /// PEM certificate(s) trusted in addition to the system roots, for a private control plane.
+    pub extra_ca_certs: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw reads: every failure (a throwing getter, a revoked Proxy) is cleared and read as absent.
+
+/// Clears a pending exception so a failed read never surfaces in JavaScript.
+fn clear_exception(env: sys::napi_env) {
+    let mut pending = false;
+    // SAFETY: env is the live env of the current call.
+    unsafe {
+        if sys::napi_is_exception_pending(env, &mut pending) == sys::Status::napi_ok && pending {
+            let mut error = ptr::null_mut();
+            sys::napi_get_and_clear_last_exception(env, &mut error);
+        }
+    }
+}
+
+fn type_of(env: sys::napi_env, value: sys::napi_value) -> ValueType {
+    let mut kind = 0;
+    // SAFETY: value belongs to env's current scope.
+    if unsafe { sys::napi_typeof(env, value, &mut kind) } != sys::Status::napi_ok {
+        clear_exception(env);
+        return ValueType::Unknown;
+    }
+    ValueType::from(kind)
+}
+
+fn is_object(env: sys::napi_env, value: sys::napi_value) -> bool {
+    matches!(type_of(env, value), ValueType::Object)
+}
+
+/// `object[key]`, or None when it is undefined, null, or reading it threw.
+fn property(env: sys::napi_env, object: sys::napi_value, key: &CStr) -> Option<sys::napi_value> {
+    let mut value = ptr::null_mut();
+    // SAFETY: object is an object of env's scope; key is NUL-terminated.
+    if unsafe { sys::napi_get_named_property(env, object, key.as_ptr(), &mut value) }
+        != sys::Status::napi_ok
+    {
+        clear_exception(env);
+        return None;
+    }
+    match type_of(env, value) {
+        ValueType::Undefined | ValueType::Null | ValueType::Unknown => None,
+        _ => Some(value),
+    }
+}
+
+fn string(env: sys::napi_env, value: sys::napi_value) -> Option<String> {
+    if type_of(env, value) != ValueType::String {
+        return None;
+    }
+    // SAFETY: value is a string; napi_get_value_string_utf8 writes at most `len + 1` bytes.
+    unsafe {
+        let mut len = 0;
+        if sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut len)
+            != sys::Status::napi_ok
+        {
+            return None;
+        }
+        let mut buffer = vec![0u8; len + 1];
+        let mut written = 0;
+        if sys::napi_get_value_string_utf8(
+            env,
+            value,
+            buffer.as_mut_ptr().cast(),
+            len + 1,
+            &mut written,
+        ) != sys::Status::napi_ok
+        {
+            return None;
+        }
+        buffer.truncate(written);
+        // Node replaces lone surrogates by U+FFFD, so this is valid UTF-8; stay safe anyway.
+        Some(
+            String::from_utf8(buffer)
+                .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()),
+        )
+    }
+}
+
+fn number(env: sys::napi_env, value: sys::napi_value) -> Option<f64> {
+    if type_of(env, value) != ValueType::Number {
+        return None;
+    }
+    let mut result = 0.0;
+    // SAFETY: value is a number.
+    (unsafe { sys::napi_get_value_double(env, value, &mut result) } == sys::Status::napi_ok)
+        .then_some(result)
+}
+
+fn boolean(env: sys::napi_env, value: sys::napi_value) -> Option<bool> {
+    if type_of(env, value) != ValueType::Boolean {
+        return None;
+    }
+    let mut result = false;
+    // SAFETY: value is a boolean.
+    (unsafe { sys::napi_get_value_bool(env, value, &mut result) } == sys::Status::napi_ok)
+        .then_some(result)
+}
+
+fn string_property(env: sys::napi_env, object: sys::napi_value, key: &CStr) -> Option<String> {
+    property(env, object, key).and_then(|value| string(env, value))
+}
+
+/// The elements of an array (at most `limit`), or None if `value` is not an array.
+fn array_elements(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    limit: u32,
+) -> Option<Vec<sys::napi_value>> {
+    let mut is_array = false;
+    // SAFETY: value belongs to env's scope.
+    if unsafe { sys::napi_is_array(env, value, &mut is_array) } != sys::Status::napi_ok || !is_array
+    {
+        clear_exception(env);
+        return None;
+    }
+    let mut length = 0;
+    // SAFETY: value is an array.
+    if unsafe { sys::napi_get_array_length(env, value, &mut length) } != sys::Status::napi_ok {
+        clear_exception(env);
+        return None;
+    }
+    let mut elements = Vec::with_capacity(length.min(limit) as usize);
+    for index in 0..length.min(limit) {
+        let mut element = ptr::null_mut();
+        // SAFETY: index < length.
+        if unsafe { sys::napi_get_element(env, value, index, &mut element) } == sys::Status::napi_ok
+        {
+            elements.push(element);
+        } else {
+            clear_exception(env);
+        }
+    }
+    Some(elements)
+}
+
+/// Own enumerable string keys of an object, or None when there are too many or reading failed.
+fn own_keys(
+    env: sys::napi_env,
+    object: sys::napi_value,
+) -> std::result::Result<Vec<String>, String> {
+    let mut names = ptr::null_mut();
+    // SAFETY: object is an object of env's scope.
+    let status = unsafe {
+        sys::napi_get_all_property_names(
+            env,
+            object,
+            sys::KeyCollectionMode::own_only,
+            sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
+            sys::KeyConversion::numbers_to_strings,
+            &mut names,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        clear_exception(env);
+        return Err("the headers object could not be read".into());
+    }
+    let mut length = 0;
+    // SAFETY: names is an array.
+    unsafe { sys::napi_get_array_length(env, names, &mut length) };
+    if length > MAX_HEADER_KEYS {
+        return Err(format!(
+            "the headers object has more than {MAX_HEADER_KEYS} keys"
+        ));
+    }
+    Ok(array_elements(env, names, MAX_HEADER_KEYS)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|key| string(env, key))
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// JS → core
+
+fn header_value(env: sys::napi_env, value: Option<sys::napi_value>) -> HeaderValue {
+    let Some(value) = value else {
+        return HeaderValue::Missing;
+    };
+    if let Some(text) = string(env, value) {
+        return HeaderValue::One(text);
+    }
+    match array_elements(env, value, MAX_HEADER_KEYS) {
+        Some(elements) => elements
+            .into_iter()
+            .map(|element| string(env, element))
+            .collect::<Option<Vec<String>>>()
+            .map_or(HeaderValue::NotText, HeaderValue::Many),
+        None => HeaderValue::NotText,
+    }
+}
+
+const CONTEXT_KEYS: [&CStr; 3] = [c"callbackToken", c"callbackUrl", c"teamId"];
+
+/// A Node/Fastify headers object, or an explicit `{ callbackToken, callbackUrl, teamId }`.
+fn read_headers(
+    env: sys::napi_env,
+    input: sys::napi_value,
+) -> std::result::Result<HeaderSet, String> {
+    if !is_object(env, input) {
+        return Ok(HeaderSet::default());
+    }
+    let keys = own_keys(env, input)?;
+    let is_context_object = keys.iter().any(|key| {
+        CONTEXT_KEYS
+            .iter()
+            .any(|known| known.to_bytes() == key.as_bytes())
+    }) && !keys.iter().any(|key| context::header_index(key).is_some());
+    if is_context_object {
+        let [token, url, team] =
+            CONTEXT_KEYS.map(|key| header_value(env, property(env, input, key)));
+        return Ok(HeaderSet::from_fields(token, url, team));
+    }
+    let mut set = HeaderSet::default();
+    for key in keys
+        .iter()
+        .filter(|key| context::header_index(key).is_some())
+    {
+        let Ok(c_key) = std::ffi::CString::new(key.as_str()) else {
+            continue;
+        };
+        set.add(key, header_value(env, property(env, input, &c_key)));
+    }
+    Ok(set)
+}
+
+fn read_result(env: sys::napi_env, result: sys::napi_value) -> ResultMessage {
+    let errors = property(env, result, c"errors")
+        .and_then(|errors| array_elements(env, errors, MAX_ERROR_ENTRIES))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| string(env, entry))
+        .collect();
+    ResultMessage {
+        subtype: string_property(env, result, c"subtype"),
+        is_error: property(env, result, c"is_error").and_then(|value| boolean(env, value))
+            == Some(true),
+        result: string_property(env, result, c"result"),
+        errors,
+    }
+}
+
+fn read_session(
+    env: sys::napi_env,
+    session: sys::napi_value,
+    session_id: Option<String>,
+) -> std::result::Result<SessionInfo, String> {
+    let issue_context =
+        property(env, session, c"issueContext").filter(|value| is_object(env, *value));
+    let from_context =
+        |key: &CStr| issue_context.and_then(|context| string_property(env, context, key));
+    let session_id = session_id
+        .filter(|id| !id.is_empty())
+        .or_else(|| string_property(env, session, c"id").filter(|id| !id.is_empty()))
+        .ok_or("session has no id (pass options.sessionId or a session with an id)")?;
+    Ok(SessionInfo {
+        session_id,
+        created_at_ms: property(env, session, c"createdAt").and_then(|value| number(env, value)),
+        issue_id: from_context(c"issueId").or_else(|| string_property(env, session, c"issueId")),
+        issue_identifier: from_context(c"issueIdentifier").or_else(|| {
+            property(env, session, c"issue")
+                .filter(|issue| is_object(env, *issue))
+                .and_then(|issue| string_property(env, issue, c"identifier"))
+        }),
+    })
+}
+
+fn stop_requested(env: sys::napi_env, options: Option<sys::napi_value>) -> bool {
+    options
+        .filter(|options| is_object(env, *options))
+        .and_then(|options| property(env, options, c"stopRequested"))
+        .and_then(|value| boolean(env, value))
+        == Some(true)
+}
+
+fn read_report(
+    env: sys::napi_env,
+    session: sys::napi_value,
+    result: sys::napi_value,
+    options: Option<sys::napi_value>,
+) -> ReportInput {
+    if !is_object(env, session) {
+        return Err("session must be an object".into());
+    }
+    if !is_object(env, result) {
+        return Err("result must be an object (the SDK result message)".into());
+    }
+    let session_id = options
+        .filter(|options| is_object(env, *options))
+        .and_then(|options| string_property(env, options, c"sessionId"));
+    Ok((
+        read_session(env, session, session_id)?,
+        read_result(env, result),
+    ))
+}
+
+// --- options -----------------------------------------------------------------------------------
+
+fn type_error(env: &Env, message: &str) -> Error {
+    let _ = env.throw_type_error(message, None);
+    Error::new(Status::PendingException, message.to_owned())
+}
+
+fn option_error(env: &Env, error: OptionError) -> Error {
+    type_error(env, &error.to_string())
+}
+
+fn wrong_type(option: &'static str, expected: &str) -> OptionError {
+    OptionError {
+        option,
+        message: format!("must be {expected}"),
+    }
+}
+
+/// A weak threadsafe function: logging never keeps Node alive.
+type LogFunction<Args> = ThreadsafeFunction<Args, (), Args, Status, false, true>;
+
+fn weak_log_function<Args: 'static + JsValuesTupleIntoVec>(
+    function: Function<'_, Args, ()>,
+) -> Result<LogFunction<Args>> {
+    function
+        .build_threadsafe_function::<Args>()
+        .weak::<true>()
+        .build()
+}
+
+/// A cyrus `ILogger` object or a `(level, message) => void` function, as a core [`Logger`].
+fn read_logger(
+    env: sys::napi_env,
+    value: sys::napi_value,
+) -> std::result::Result<Logger, OptionError> {
+    let not_a_logger = || {
+        wrong_type(
+            "logger",
+            "an ILogger object (debug/info/warn/error) or a (level, message) function",
+        )
+    };
+    match type_of(env, value) {
+        ValueType::Function => {
+            // SAFETY: value is a function of env's scope.
+            let function =
+                unsafe { Function::<FnArgs<(String, String)>, ()>::from_napi_value(env, value) }
+                    .map_err(|_| not_a_logger())?;
+            let sink = weak_log_function(function).map_err(|_| not_a_logger())?;
+            Ok(Logger::new(move |level, message| {
+                sink.call(
+                    (level.as_str().to_owned(), message.to_owned()).into(),
+                    ThreadsafeFunctionCallMode::NonBlocking,
+                );
+            }))
+        }
+        ValueType::Object => {
+            let method = |key: &CStr| -> Option<LogFunction<String>> {
+                let method = property(env, value, key)
+                    .filter(|method| type_of(env, *method) == ValueType::Function)?;
+                // SAFETY: method is a function of env's scope; bound to the logger so class
+                // loggers keep their `this`.
+                let method =
+                    unsafe { Function::<String, ()>::from_napi_value(env, method) }.ok()?;
+                // SAFETY: value is the logger object.
+                let this = unsafe { Object::from_napi_value(env, value) }.ok()?;
+                let bound = method.bind(this).ok()?;
+                weak_log_function(bound).ok()
+            };
+            let sinks = [
+                method(c"debug"),
+                method(c"info"),
+                method(c"warn"),
+                method(c"error"),
+            ];
+            if sinks.iter().all(Option::is_none) {
+                return Err(not_a_logger());
+            }
+            Ok(Logger::new(move |level, message| {
+                if let Some(sink) = &sinks[level as usize] {
+                    sink.call(message.to_owned(), ThreadsafeFunctionCallMode::NonBlocking);
+                }
+            }))
+        }
+        _ => Err(not_a_logger()),
+    }
+}
+
+fn read_options(
+    env: sys::napi_env,
+    options: Option<sys::napi_value>,
+) -> std::result::Result<OptionsPatch, OptionError> {
+    let mut patch = OptionsPatch::default();
+    let Some(options) = options.filter(|options| {
+        !matches!(
+            type_of(env, *options),
+            ValueType::Undefined | ValueType::Null
+        )
+    }) else {
+        return Ok(patch);
+    };
+    if !is_object(env, options) {
+        return Err(OptionError {
+            option: "options",
+            message: "must be an object".into(),
+        });
+    }
+    let numbers: [(&CStr, &'static str, &mut Option<f64>); 8] = [
+        (c"queueCapacity", "queueCapacity", &mut patch.queue_capacity),
+        (c"heldCapacity", "heldCapacity", &mut patch.held_capacity),
+        (
+            c"maxConcurrency",
+            "maxConcurrency",
+            &mut patch.max_concurrency,
+        ),
+        (
+            c"requestTimeoutMs",
+            "requestTimeoutMs",
+            &mut patch.request_timeout_ms,
+        ),
+        (c"maxAttempts", "maxAttempts", &mut patch.max_attempts),
+        (
+            c"backoffBaseMs",
+            "backoffBaseMs",
+            &mut patch.backoff_base_ms,
+        ),
+        (c"backoffMaxMs", "backoffMaxMs", &mut patch.backoff_max_ms),
+        (
+            c"retryAfterMaxMs",
+            "retryAfterMaxMs",
+            &mut patch.retry_after_max_ms,
+        ),
+    ];
+    for (key, name, slot) in numbers {
+        if let Some(value) = property(env, options, key) {
+            *slot = Some(number(env, value).ok_or_else(|| wrong_type(name, "a number"))?);
+        }
+    }
+    if let Some(value) = property(env, options, c"allowedHosts") {
+        let hosts = array_elements(env, value, MAX_HEADER_KEYS)
+            .and_then(|elements| {
+                elements
+                    .into_iter()
+                    .map(|host| string(env, host))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .ok_or_else(|| wrong_type("allowedHosts", "an array of host patterns"))?;
+        patch.allowed_hosts = Some(hosts);
+    }
+    if let Some(value) = property(env, options, c"disabled") {
+        patch.disabled =
+            Some(boolean(env, value).ok_or_else(|| wrong_type("disabled", "a boolean"))?);
+    }
+    if let Some(value) = property(env, options, c"extraCaCerts") {
+        patch.extra_ca_certs =
+            Some(string(env, value).ok_or_else(|| wrong_type("extraCaCerts", "a PEM string"))?);
+    }
+    if let Some(value) = property(env, options, c"logger") {
+        patch.logger = Some(read_logger(env, value)?);
+    }
+    Ok(patch)
+}
+
+// ---------------------------------------------------------------------------------------------
+// core → JS
+
+fn status_result((status, reason): (SetStatus, Option<String>)) -> SetContextResult {
+    SetContextResult {
+        status: status.as_str().to_owned(),
+        reason,
+    }
+}
+
+fn classification_object(classification: Classification) -> SessionErrorClassification {
+    SessionErrorClassification {
+        error_type: classification.error_type.as_str().to_owned(),
+        error_detail: classification.detail.to_owned(),
+        error_message: classification.message,
+        resets_at: classification.resets_at,
+    }
+}
+
+fn outcome_object(outcome: Outcome) -> ReportOutcome {
+    ReportOutcome {
+        outcome: outcome.kind.as_str().to_owned(),
+        event_id: outcome.event_id,
+        error_type: outcome.error_type.map(str::to_owned),
+        error_detail: outcome.error_detail.map(str::to_owned),
+        reason: outcome.reason,
+    }
+}
+
+fn flush_object(result: FlushResult) -> FlushOutcome {
+    FlushOutcome {
+        completed: result.completed,
+        pending: u32::try_from(result.pending).unwrap_or(u32::MAX),
+    }
+}
+
+fn stats_object(stats: Stats) -> TelemetryStats {
+    TelemetryStats {
+        reported: stats.reported as f64,
+        queued: stats.queued as f64,
+        held: stats.held as f64,
+        sent: stats.sent as f64,
+        retried: stats.retried as f64,
+        failed: stats.failed as f64,
+        failed_http: stats.failed_http as f64,
+        failed_timeout: stats.failed_timeout as f64,
+        failed_network: stats.failed_network as f64,
+        dropped_queue_full: stats.dropped_queue_full as f64,
+        dropped_held_overflow: stats.dropped_held_overflow as f64,
+        skipped_not_an_error: stats.skipped_not_an_error as f64,
+        skipped_user_stop: stats.skipped_user_stop as f64,
+        skipped_disabled: stats.skipped_disabled as f64,
+        invalid_input: stats.invalid_input as f64,
+        queue_length: stats.queue_length as f64,
+        in_flight: stats.in_flight as f64,
+        waiting_to_retry: stats.waiting_to_retry as f64,
+    }
+}
+
+fn timeout_of(timeout_ms: Option<f64>) -> Duration {
+    let ms = timeout_ms
+        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .unwrap_or(DEFAULT_FLUSH_MS);
+    Duration::from_secs_f64(ms.min(24.0 * 3_600_000.0) / 1000.0)
+}
+
+/// Polls a future once without a runtime; used when nothing is pending, so that an idle flush
+/// or shutdown settles without starting the background thread.
+fn poll_once<F: Future>(future: Pin<&mut F>) -> Option<F::Output> {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.poll(&mut context) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
+    }
+}
+
+type FlushResolver = Box<dyn FnOnce(Env) -> Result<FlushOutcome> + Send>;
+
+fn resolve(deferred: napi::JsDeferred<FlushOutcome, FlushResolver>, result: FlushResult) {
+    deferred.resolve(Box::new(move |_| Ok(flush_object(result))));
+}
+
+/// Turns a flush/shutdown future into a promise that never rejects. An awaited promise keeps
+/// Node alive until it settles; that is the only thing that does.
+fn settle<'env>(
+    env: &'env Env,
+    reporter: &Reporter,
+    work: impl Future<Output = FlushResult> + Send + 'static,
+) -> Result<Object<'env>> {
+    let (deferred, promise) = env.create_deferred::<FlushOutcome, FlushResolver>()?;
+    let mut work = Box::pin(work);
+    if reporter.is_idle() {
+        if let Some(result) = poll_once(work.as_mut()) {
+            resolve(deferred, result);
+            return Ok(promise);
+        }
+    }
+    match reporter::runtime() {
+        Ok(runtime) => {
+            runtime.spawn(async move {
+                let result = work.await;
+                resolve(deferred, result);
+            });
+        }
+        Err(_) => {
+            let pending = reporter.stats().queue_length;
+            resolve(
+                deferred,
+                FlushResult {
+                    completed: false,
+                    pending,
+                },
+            );
+        }
+    }
+    Ok(promise)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The class
+
+/// An independent reporter: its own context, queue, counters and logger. The edge worker owns
+/// one, created at start-up, and awaits `shutdown()` in its `stop()`.
+#[napi]
+pub struct TelemetryReporter {
+    inner: Reporter,
+}
+
+#[napi]
+impl TelemetryReporter {
+    /// Creates a reporter. Throws a `TypeError` naming the option when one is out of range.
+    #[napi(constructor, catch_unwind, ts_args_type = "options?: TelemetryOptions")]
+    pub fn new(env: Env, options: Option<Unknown<'_>>) -> Result<Self> {
+        let patch = read_options(env.raw(), options.map(|value| value.raw()))
+            .map_err(|error| option_error(&env, error))?;
+        let options = Options::default()
+            .merged(&patch)
+            .map_err(|error| option_error(&env, error))?;
+        Ok(Self {
+            inner: Reporter::new(options),
+        })
+    }
+
+    /// Hands the reporter a webhook's headers (or an explicit context). See the module-level
+    /// `setCallbackContext`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "headersOrContext: Record<string, string | string[] | undefined> | CallbackContext | null | undefined"
+    )]
+    pub fn set_callback_context(
+        &self,
+        env: Env,
+        headers_or_context: Unknown<'_>,
+    ) -> SetContextResult {
+        status_result(
+            self.inner
+                .set_context(read_headers(env.raw(), headers_or_context.raw())),
+        )
+    }
+
+    /// Reports a completed session; see the module-level `reportSessionError`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "session: CyrusAgentSessionLike, result: SdkResultMessageLike, options?: ReportOptions"
+    )]
+    pub fn report_session_error(
+        &self,
+        env: Env,
+        session: Unknown<'_>,
+        result: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> ReportOutcome {
+        report(&self.inner, &env, session, result, options)
+    }
+
+    /// Classifies without reporting; the captured token is scrubbed too.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "result: SdkResultMessageLike, options?: ClassifyOptions"
+    )]
+    pub fn classify_session_error(
+        &self,
+        env: Env,
+        result: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> Option<SessionErrorClassification> {
+        classify_with(Some(&self.inner), &env, result, options)
+    }
+
+    /// Waits until every event queued before the call is delivered or finally failed, or the
+    /// time is up (default 2000 ms). Never rejects.
+    #[napi(catch_unwind, ts_return_type = "Promise<FlushOutcome>")]
+    pub fn flush<'env>(&self, env: &'env Env, timeout_ms: Option<f64>) -> Result<Object<'env>> {
+        settle(env, &self.inner, self.inner.flush(timeout_of(timeout_ms)))
+    }
+
+    /// Stops accepting events (later reports: `disabled`, reason `shut down`), flushes for at
+    /// most `timeoutMs` (default 2000), then abandons what is left. Never rejects.
+    #[napi(catch_unwind, ts_return_type = "Promise<FlushOutcome>")]
+    pub fn shutdown<'env>(&self, env: &'env Env, timeout_ms: Option<f64>) -> Result<Object<'env>> {
+        settle(
+            env,
+            &self.inner,
+            self.inner.shutdown(timeout_of(timeout_ms)),
+        )
+    }
+
+    /// Counters since this reporter started.
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> TelemetryStats {
+        stats_object(self.inner.stats())
+    }
+}
+
+fn report(
+    reporter: &Reporter,
+    env: &Env,
+    session: Unknown<'_>,
+    result: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> ReportOutcome {
+    let options = options.map(|options| options.raw());
+    let input = read_report(env.raw(), session.raw(), result.raw(), options);
+    outcome_object(reporter.report(input, stop_requested(env.raw(), options)))
+}
+
+/// Classifies a result; `reporter` (when given) adds its captured token to the scrubbed secrets.
+fn classify_with(
+    reporter: Option<&Reporter>,
+    env: &Env,
+    result: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> Option<SessionErrorClassification> {
+    let raw = env.raw();
+    if !is_object(raw, result.raw()) || stop_requested(raw, options.map(|options| options.raw())) {
+        return None;
+    }
+    let message = read_result(raw, result.raw());
+    match reporter {
+        Some(reporter) => reporter.classify(&message),
+        None => crate::classify::classify(&message, &[]),
+    }
+    .map(classification_object)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module level: one process-wide reporter
+
+static MODULE_REPORTER: Mutex<Option<Reporter>> = Mutex::new(None);
+
+fn module_reporter() -> Reporter {
+    let mut slot = MODULE_REPORTER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    slot.get_or_insert_with(Reporter::default).clone()
+}
+
+/// Configures the module-level reporter. Merges: options not named keep their current values.
+/// After `shutdown()`, starts a fresh module-level reporter (no context, counters at zero).
+/// Throws a `TypeError` naming the option when one is out of range.
+#[napi(catch_unwind, ts_args_type = "options: TelemetryOptions")]
+pub fn configure(env: Env, options: Unknown<'_>) -> Result<()> {
+    let patch =
+        read_options(env.raw(), Some(options.raw())).map_err(|error| option_error(&env, error))?;
+    let mut slot = MODULE_REPORTER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match slot.as_ref() {
+        Some(current) if !current.is_shut_down() => current.configure(&patch),
+        current => {
+            let base = current.map_or_else(|| Arc::new(Options::default()), Reporter::options);
+            base.merged(&patch)
+                .map(|options| *slot = Some(Reporter::new(options)))
+        }
+    }
+    .map_err(|error| option_error(&env, error))
+}
+
+/// Hands the module-level reporter a webhook's headers — Node's `IncomingHttpHeaders` as
+/// Fastify gives them — or an explicit `{ callbackToken, callbackUrl, teamId }`. Never throws.
+#[napi(
+    catch_unwind,
+    ts_args_type = "headersOrContext: Record<string, string | string[] | undefined> | CallbackContext | null | undefined"
+)]
+pub fn set_callback_context(env: Env, headers_or_context: Unknown<'_>) -> SetContextResult {
+    status_result(module_reporter().set_context(read_headers(env.raw(), headers_or_context.raw())))
+}
+
+/// Pure and structural: the three trimmed values when all are present and unambiguous, else
+/// null. URL, character and length rules are applied by `setCallbackContext`.
+#[napi(
+    catch_unwind,
+    ts_args_type = "headers: Record<string, string | string[] | undefined> | CallbackContext | null | undefined"
+)]
+pub fn extract_callback_context(env: Env, headers: Unknown<'_>) -> Option<CallbackContext> {
+    let set = read_headers(env.raw(), headers.raw()).ok()?;
+    let raw = context::extract(&set).ok()?;
+    Some(CallbackContext {
+        callback_token: raw.token.expose().to_owned(),
+        callback_url: raw.url,
+        team_id: raw.team_id,
+    })
+}
+
+/// Classifies an SDK result message. Pure: null when there is nothing to report (success, or
+/// `stopRequested`).
+#[napi(
+    catch_unwind,
+    ts_args_type = "result: SdkResultMessageLike, options?: ClassifyOptions"
+)]
+pub fn classify_session_error(
+    env: Env,
+    result: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> Option<SessionErrorClassification> {
+    classify_with(None, &env, result, options)
+}
+
+/// Reports a completed agent session: classifies, scrubs, builds and queues the event, and
+/// returns at once. Call it for every completed session; it never throws and never waits.
+#[napi(
+    catch_unwind,
+    ts_args_type = "session: CyrusAgentSessionLike, result: SdkResultMessageLike, options?: ReportOptions"
+)]
+pub fn report_session_error(
+    env: Env,
+    session: Unknown<'_>,
+    result: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> ReportOutcome {
+    report(&module_reporter(), &env, session, result, options)
+}
+
+/// Flushes the module-level reporter; see `TelemetryReporter.flush`.
+#[napi(catch_unwind, ts_return_type = "Promise<FlushOutcome>")]
+pub fn flush(env: &Env, timeout_ms: Option<f64>) -> Result<Object<'_>> {
+    let reporter = module_reporter();
+    settle(env, &reporter, reporter.flush(timeout_of(timeout_ms)))
+}
+
+/// Shuts the module-level reporter down; see `TelemetryReporter.shutdown`.
+#[napi(catch_unwind, ts_return_type = "Promise<FlushOutcome>")]
+pub fn shutdown(env: &Env, timeout_ms: Option<f64>) -> Result<Object<'_>> {
+    let reporter = module_reporter();
+    settle(env, &reporter, reporter.shutdown(timeout_of(timeout_ms)))
+}
+
+/// Counters of the module-level reporter.
+#[napi(catch_unwind)]
+pub fn stats() -> TelemetryStats {
+    stats_object(module_reporter().stats())
+}

@@ -1,0 +1,16 @@
+//! cyrus-telemetry: agent-session error telemetry for the cyrus edge worker.
+//!
+//! The core modules are plain Rust, tested with `cargo test` without Node; [`binding`] is the
+//! only module that knows about N-API.
+
+pub mod classify;
+pub mod context;
+pub mod delivery;
+pub mod event;
+pub mod reporter;
+pub mod scrub;
+pub mod timefmt;
+
+// Unit tests exercise the core alone; the binding is covered by vitest over the built addon.
+#[cfg(not(test))]
+mod binding;
