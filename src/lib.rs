@@ -14,3 +14,7 @@ pub mod timefmt;
 // Unit tests exercise the core alone; the binding is covered by vitest over the built addon.
 #[cfg(not(test))]
 mod binding;
+
+// Reporter and delivery against real loopback servers (no mocked HTTP client).
+#[cfg(test)]
+mod loopback_tests;
