@@ -217,6 +217,18 @@ export interface TelemetryOptions {
   disabled?: boolean
   /** PEM certificate(s) trusted in addition to the system roots, for a private control plane. */
   extraCaCerts?: string
+  /**
+   * Folder of the durable spool: events survive a restart and are delivered by the next
+   * process with their original `event_id`. Unset: memory only, nothing touches the disk.
+   * For the edge worker: a folder under the cyrus home, e.g. `~/.cyrus/telemetry-spool`.
+   */
+  spoolDir?: string
+  /** Spooled events kept at most (oldest dropped). Default 1000. */
+  spoolMaxEvents?: number
+  /** Spool bytes kept at most (oldest dropped). Default 4194304 (4 MiB). */
+  spoolMaxBytes?: number
+  /** Spooled events older than this are discarded at start. Default 604800000 (7 days). */
+  spoolMaxAgeMs?: number
 }
 
 /** Counters since the reporter started. No secrets. */
@@ -251,4 +263,12 @@ export interface TelemetryStats {
   inFlight: number
   /** Events sleeping before their next attempt. */
   waitingToRetry: number
+  /** Events written to the spool. */
+  spooled: number
+  /** Events read back from the spool at start. */
+  restored: number
+  /** Spooled events dropped: over `spoolMaxEvents`/`spoolMaxBytes`, or older than `spoolMaxAgeMs`. */
+  spoolDropped: number
+  /** Spool files that could not be read, and spool writes that failed. */
+  spoolErrors: number
 }

@@ -191,6 +191,14 @@ pub struct TelemetryStats {
     pub in_flight: f64,
     /// Events sleeping before their next attempt.
     pub waiting_to_retry: f64,
+    /// Events written to the spool.
+    pub spooled: f64,
+    /// Events read back from the spool at start.
+    pub restored: f64,
+    /// Spooled events dropped: over `spoolMaxEvents`/`spoolMaxBytes`, or older than `spoolMaxAgeMs`.
+    pub spool_dropped: f64,
+    /// Spool files that could not be read, and spool writes that failed.
+    pub spool_errors: f64,
 }
 
 // Declares a TypeScript shape for index.d.ts; values are read field by field (never
@@ -229,6 +237,16 @@ pub struct TelemetryOptions {
     pub disabled: Option<bool>,
     /// PEM certificate(s) trusted in addition to the system roots, for a private control plane.
     pub extra_ca_certs: Option<String>,
+    /// Folder of the durable spool: events survive a restart and are delivered by the next
+    /// process with their original `event_id`. Unset: memory only, nothing touches the disk.
+    /// For the edge worker: a folder under the cyrus home, e.g. `~/.cyrus/telemetry-spool`.
+    pub spool_dir: Option<String>,
+    /// Spooled events kept at most (oldest dropped). Default 1000.
+    pub spool_max_events: Option<u32>,
+    /// Spool bytes kept at most (oldest dropped). Default 4194304 (4 MiB).
+    pub spool_max_bytes: Option<u32>,
+    /// Spooled events older than this are discarded at start. Default 604800000 (7 days).
+    pub spool_max_age_ms: Option<f64>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -632,34 +650,22 @@ fn read_options(
             message: "must be an object".into(),
         });
     }
-    let numbers: [(&CStr, &'static str, &mut Option<f64>); 8] = [
-        (c"queueCapacity", "queueCapacity", &mut patch.queue_capacity),
-        (c"heldCapacity", "heldCapacity", &mut patch.held_capacity),
-        (
-            c"maxConcurrency",
-            "maxConcurrency",
-            &mut patch.max_concurrency,
-        ),
-        (
-            c"requestTimeoutMs",
-            "requestTimeoutMs",
-            &mut patch.request_timeout_ms,
-        ),
-        (c"maxAttempts", "maxAttempts", &mut patch.max_attempts),
-        (
-            c"backoffBaseMs",
-            "backoffBaseMs",
-            &mut patch.backoff_base_ms,
-        ),
-        (c"backoffMaxMs", "backoffMaxMs", &mut patch.backoff_max_ms),
-        (
-            c"retryAfterMaxMs",
-            "retryAfterMaxMs",
-            &mut patch.retry_after_max_ms,
-        ),
+    let numbers: [(&'static CStr, &mut Option<f64>); 11] = [
+        (c"queueCapacity", &mut patch.queue_capacity),
+        (c"heldCapacity", &mut patch.held_capacity),
+        (c"maxConcurrency", &mut patch.max_concurrency),
+        (c"requestTimeoutMs", &mut patch.request_timeout_ms),
+        (c"maxAttempts", &mut patch.max_attempts),
+        (c"backoffBaseMs", &mut patch.backoff_base_ms),
+        (c"backoffMaxMs", &mut patch.backoff_max_ms),
+        (c"retryAfterMaxMs", &mut patch.retry_after_max_ms),
+        (c"spoolMaxEvents", &mut patch.spool_max_events),
+        (c"spoolMaxBytes", &mut patch.spool_max_bytes),
+        (c"spoolMaxAgeMs", &mut patch.spool_max_age_ms),
     ];
-    for (key, name, slot) in numbers {
+    for (key, slot) in numbers {
         if let Some(value) = property(env, options, key) {
+            let name = key.to_str().unwrap_or("options");
             *slot = Some(number(env, value).ok_or_else(|| wrong_type(name, "a number"))?);
         }
     }
@@ -681,6 +687,10 @@ fn read_options(
     if let Some(value) = property(env, options, c"extraCaCerts") {
         patch.extra_ca_certs =
             Some(string(env, value).ok_or_else(|| wrong_type("extraCaCerts", "a PEM string"))?);
+    }
+    if let Some(value) = property(env, options, c"spoolDir") {
+        patch.spool_dir =
+            Some(string(env, value).ok_or_else(|| wrong_type("spoolDir", "a folder path string"))?);
     }
     if let Some(value) = property(env, options, c"logger") {
         patch.logger = Some(read_logger(env, value)?);
@@ -744,6 +754,10 @@ fn stats_object(stats: Stats) -> TelemetryStats {
         queue_length: stats.queue_length as f64,
         in_flight: stats.in_flight as f64,
         waiting_to_retry: stats.waiting_to_retry as f64,
+        spooled: stats.spooled as f64,
+        restored: stats.restored as f64,
+        spool_dropped: stats.spool_dropped as f64,
+        spool_errors: stats.spool_errors as f64,
     }
 }
 

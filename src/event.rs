@@ -3,7 +3,8 @@
 
 use crate::classify::{Classification, ErrorType};
 use crate::timefmt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const EVENT_TYPE: &str = "agent_session_error";
@@ -22,12 +23,13 @@ pub struct SessionInfo {
 }
 
 /// One agent-session error, as it will be POSTed. `team_id` is filled in when the event leaves
-/// the held buffer (or at once when a context exists).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// the held buffer (or at once when a context exists). Static texts stay borrowed for fresh
+/// events and become owned only for events read back from the spool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub team_id: String,
-    pub event_type: &'static str,
-    pub error_type: &'static str,
+    pub event_type: Cow<'static, str>,
+    pub error_type: Cow<'static, str>,
     pub error_message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issue_id: Option<String>,
@@ -38,9 +40,15 @@ pub struct Event {
     pub duration_seconds: Option<i64>,
     pub timestamp: String,
     pub event_id: String,
-    pub error_detail: &'static str,
+    pub error_detail: Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resets_at: Option<String>,
+    /// When the event was reported, ms since the epoch (spool age); not on the wire.
+    #[serde(skip)]
+    pub reported_at_ms: i64,
+    /// Already on disk in the spool (restored, or written once); not on the wire.
+    #[serde(skip)]
+    pub spooled: bool,
 }
 
 impl Event {
@@ -49,8 +57,8 @@ impl Event {
         let now_ms = now_millis();
         Self {
             team_id: String::new(),
-            event_type: EVENT_TYPE,
-            error_type: ErrorType::as_str(classification.error_type),
+            event_type: Cow::Borrowed(EVENT_TYPE),
+            error_type: Cow::Borrowed(ErrorType::as_str(classification.error_type)),
             error_message: classification.message,
             issue_id: session.issue_id,
             issue_identifier: session.issue_identifier,
@@ -60,8 +68,10 @@ impl Event {
                 .and_then(|created| duration_seconds(created, now_ms)),
             timestamp: timefmt::iso_millis(now_ms),
             event_id: uuid::Uuid::new_v4().hyphenated().to_string(),
-            error_detail: classification.detail,
+            error_detail: Cow::Borrowed(classification.detail),
             resets_at: classification.resets_at,
+            reported_at_ms: now_ms,
+            spooled: false,
         }
     }
 
@@ -71,7 +81,8 @@ impl Event {
     }
 }
 
-fn now_millis() -> i64 {
+/// Milliseconds since the epoch, now.
+pub fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis() as i64)

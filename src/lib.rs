@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod event;
 pub mod reporter;
 pub mod scrub;
+pub mod spool;
 pub mod timefmt;
 
 // Unit tests exercise the core alone; the binding is covered by vitest over the built addon.

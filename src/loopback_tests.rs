@@ -1,1 +1,291 @@
 //! End-to-end tests of the reporter core against real HTTP servers on 127.0.0.1.
+//!
+//! The server is a few lines of HTTP/1.1 over a tokio `TcpListener`: it reads the request head
+//! and its `Content-Length` body, records them, and answers the next scripted status (0 means
+//! "never answer"). Nothing in the client is mocked.
+
+use crate::classify::ResultMessage;
+use crate::context::{HeaderSet, HeaderValue};
+use crate::delivery::RetryPolicy;
+use crate::event::SessionInfo;
+use crate::reporter::{FlushResult, Logger, Options, OutcomeKind, Reporter};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+
+const TOKEN: &str = "loopback-token-5f2e";
+const TEAM: &str = "team-loopback";
+/// A scripted status that means: read the request, then never answer.
+const HANG: u16 = 0;
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+struct Recorded {
+    /// Header names lower-cased, values trimmed.
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Recorded {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("the body is JSON")
+    }
+}
+
+type Log = Arc<Mutex<Vec<Recorded>>>;
+
+/// Starts a server answering the `i`-th request with `statuses[i]` (the last one repeats).
+async fn serve(statuses: Vec<u16>) -> (SocketAddr, Log) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let log: Log = Arc::default();
+    let recorded = log.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let statuses = statuses.clone();
+            let recorded = recorded.clone();
+            tokio::spawn(async move {
+                let _ = answer(stream, &statuses, &recorded).await;
+            });
+        }
+    });
+    (address, log)
+}
+
+/// Serves the requests of one connection until the client closes it.
+async fn answer(stream: TcpStream, statuses: &[u16], log: &Log) -> io::Result<()> {
+    let mut buffer = Vec::new();
+    loop {
+        let Some(request) = read_request(&stream, &mut buffer).await? else {
+            return Ok(());
+        };
+        let status = {
+            let mut log = log.lock().expect("log");
+            log.push(request);
+            statuses[(log.len() - 1).min(statuses.len() - 1)]
+        };
+        if status == HANG {
+            // Keep the connection open without a word until the client gives up.
+            std::future::pending::<()>().await;
+        }
+        let response =
+            format!("HTTP/1.1 {status} Scripted\r\ncontent-length: 2\r\ncontent-type: application/json\r\n\r\n{{}}");
+        write_all(&stream, response.as_bytes()).await?;
+    }
+}
+
+/// Reads one request (head and `Content-Length` body); None when the client closed first.
+async fn read_request(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<Option<Recorded>> {
+    let head_end = loop {
+        if let Some(at) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
+            break at + 4;
+        }
+        if read_some(stream, buffer).await? == 0 {
+            return Ok(None);
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    let headers: Vec<(String, String)> = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(0);
+    while buffer.len() < head_end + length {
+        if read_some(stream, buffer).await? == 0 {
+            return Ok(None);
+        }
+    }
+    let body = buffer[head_end..head_end + length].to_vec();
+    buffer.drain(..head_end + length);
+    Ok(Some(Recorded { headers, body }))
+}
+
+async fn read_some(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<usize> {
+    let mut chunk = [0u8; 4096];
+    loop {
+        stream.readable().await?;
+        match stream.try_read(&mut chunk) {
+            Ok(read) => {
+                buffer.extend_from_slice(&chunk[..read]);
+                return Ok(read);
+            }
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+async fn write_all(stream: &TcpStream, mut data: &[u8]) -> io::Result<()> {
+    while !data.is_empty() {
+        stream.writable().await?;
+        match stream.try_write(data) {
+            Ok(written) => data = &data[written..],
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// A quiet reporter with a 10 ms backoff, its context pointing at `address`.
+fn reporter_for(address: SocketAddr, request_timeout: Duration) -> Reporter {
+    let reporter = Reporter::new(Options {
+        retry: RetryPolicy {
+            backoff_base: Duration::from_millis(10),
+            ..Default::default()
+        },
+        request_timeout,
+        logger: Logger::new(|_, _| {}),
+        ..Options::default()
+    });
+    let (status, reason) = reporter.set_context(Ok(HeaderSet::from_fields(
+        HeaderValue::One(TOKEN.into()),
+        HeaderValue::One(format!("http://{address}/cb")),
+        HeaderValue::One(TEAM.into()),
+    )));
+    assert_eq!(status.as_str(), "set", "{reason:?}");
+    reporter
+}
+
+/// Reports one failed session; returns its event id.
+fn report(reporter: &Reporter, session_id: &str) -> String {
+    let outcome = reporter.report(
+        Ok((
+            SessionInfo {
+                session_id: session_id.into(),
+                ..Default::default()
+            },
+            ResultMessage {
+                subtype: Some("error_during_execution".into()),
+                is_error: true,
+                errors: vec!["boom".into()],
+                result: None,
+            },
+        )),
+        false,
+    );
+    assert_eq!(outcome.kind, OutcomeKind::Queued);
+    outcome.event_id.expect("a queued event has an id")
+}
+
+const DELIVERED: FlushResult = FlushResult {
+    completed: true,
+    pending: 0,
+};
+
+#[tokio::test]
+async fn retryable_503_then_200_is_delivered_with_the_same_event() {
+    let (address, log) = serve(vec![503, 200]).await;
+    let reporter = reporter_for(address, Duration::from_secs(5));
+    let event_id = report(&reporter, "s");
+
+    assert_eq!(reporter.flush(Duration::from_secs(5)).await, DELIVERED);
+    let requests = log.lock().expect("log").clone();
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert_eq!(
+            request.body, requests[0].body,
+            "every attempt sends the same bytes"
+        );
+        assert_eq!(request.json()["event_id"], event_id.as_str());
+        assert_eq!(request.header("idempotency-key"), Some(event_id.as_str()));
+        assert_eq!(
+            request.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        assert!(request
+            .header("user-agent")
+            .is_some_and(|agent| agent.starts_with("cyrus-telemetry/")));
+    }
+    let body = requests[0].json();
+    assert_eq!(body["team_id"], TEAM);
+    assert_eq!(body["session_id"], "s");
+    assert_eq!(body["event_type"], "agent_session_error");
+    let stats = reporter.stats();
+    assert_eq!((stats.sent, stats.retried, stats.failed), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn a_400_is_final_after_one_attempt() {
+    let (address, log) = serve(vec![400]).await;
+    let reporter = reporter_for(address, Duration::from_secs(5));
+    report(&reporter, "s");
+
+    assert_eq!(reporter.flush(Duration::from_secs(5)).await, DELIVERED);
+    assert_eq!(log.lock().expect("log").len(), 1);
+    let stats = reporter.stats();
+    assert_eq!(
+        (stats.sent, stats.retried, stats.failed, stats.failed_http),
+        (0, 0, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn flush_waits_for_every_queued_event() {
+    let (address, log) = serve(vec![200]).await;
+    let reporter = reporter_for(address, Duration::from_secs(5));
+    assert!(reporter.is_idle());
+    assert_eq!(reporter.flush(Duration::from_millis(10)).await, DELIVERED);
+    let ids: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|session| report(&reporter, session))
+        .collect();
+
+    assert_eq!(reporter.flush(Duration::from_secs(5)).await, DELIVERED);
+    assert!(reporter.is_idle());
+    let mut seen: Vec<String> = log
+        .lock()
+        .expect("log")
+        .iter()
+        .map(|request| {
+            request.json()["event_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    seen.sort();
+    let mut expected = ids;
+    expected.sort();
+    assert_eq!(seen, expected);
+    assert_eq!(reporter.stats().sent, 3);
+}
+
+#[tokio::test]
+async fn flush_gives_up_at_its_deadline_and_counts_what_is_pending() {
+    let (address, log) = serve(vec![HANG]).await;
+    let reporter = reporter_for(address, Duration::from_secs(30));
+    report(&reporter, "a");
+    report(&reporter, "b");
+
+    let started = tokio::time::Instant::now();
+    let result = reporter.flush(Duration::from_millis(200)).await;
+    assert_eq!(
+        result,
+        FlushResult {
+            completed: false,
+            pending: 2
+        }
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(log.lock().expect("log").len(), 2);
+    // Shutting down abandons the hung sends instead of waiting for their 30 s deadline.
+    let result = reporter.shutdown(Duration::from_millis(50)).await;
+    assert!(!result.completed);
+}

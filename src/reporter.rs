@@ -7,10 +7,12 @@ use crate::context::{self, CallbackContext, ExtractError, HeaderSet, HostAllowLi
 use crate::delivery::{Attempt, Failure, RetryPolicy, Sender};
 use crate::event::{Event, SessionInfo};
 use crate::scrub;
+use crate::spool::{OpenError, Spool, SpoolConfig};
 use bytes::Bytes;
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
@@ -19,6 +21,8 @@ use tokio::sync::{watch, Notify, Semaphore};
 /// How long the background worker keeps looking for new events after draining the queue before
 /// it parks: a burst of reports then costs one wake-up instead of one per report.
 const LINGER: Duration = Duration::from_millis(1);
+/// How long delivery waits for the spool to open before going on without it.
+const SPOOL_OPEN_WAIT: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------------------
 // Logging
@@ -89,6 +93,8 @@ pub struct Options {
     pub disabled: bool,
     /// PEM certificates trusted in addition to the platform's roots.
     pub extra_ca_certs: Option<String>,
+    /// The durable spool; None keeps events in memory only.
+    pub spool: Option<SpoolConfig>,
 }
 
 impl Default for Options {
@@ -103,6 +109,7 @@ impl Default for Options {
             logger: Logger::stderr(),
             disabled: disabled_by_environment(),
             extra_ca_certs: None,
+            spool: None,
         }
     }
 }
@@ -129,6 +136,10 @@ pub struct OptionsPatch {
     pub logger: Option<Logger>,
     pub disabled: Option<bool>,
     pub extra_ca_certs: Option<String>,
+    pub spool_dir: Option<String>,
+    pub spool_max_events: Option<f64>,
+    pub spool_max_bytes: Option<f64>,
+    pub spool_max_age_ms: Option<f64>,
 }
 
 /// An option out of range; the binding throws it as a `TypeError`.
@@ -215,6 +226,7 @@ impl Options {
             })?;
             next.extra_ca_certs = Some(pem.clone());
         }
+        next.spool = merged_spool(next.spool.take(), patch)?;
         if let Some(logger) = &patch.logger {
             next.logger = logger.clone();
         }
@@ -223,6 +235,60 @@ impl Options {
         }
         Ok(next)
     }
+}
+
+/// The spool options of a patch applied to the current spool settings.
+fn merged_spool(
+    current: Option<SpoolConfig>,
+    patch: &OptionsPatch,
+) -> Result<Option<SpoolConfig>, OptionError> {
+    let mut spool = match &patch.spool_dir {
+        Some(dir) if dir.trim().is_empty() => {
+            return Err(OptionError {
+                option: "spoolDir",
+                message: "must be a folder path".into(),
+            })
+        }
+        Some(dir) => Some(match current {
+            Some(current) => SpoolConfig {
+                dir: PathBuf::from(dir),
+                ..current
+            },
+            None => SpoolConfig::new(PathBuf::from(dir)),
+        }),
+        None => current,
+    };
+    let limits = [
+        patch.spool_max_events,
+        patch.spool_max_bytes,
+        patch.spool_max_age_ms,
+    ];
+    let Some(config) = spool.as_mut() else {
+        if limits.iter().any(Option::is_some) {
+            // Limits without a folder would silently do nothing; say so instead.
+            return Err(OptionError {
+                option: "spoolDir",
+                message: "is required when spoolMaxEvents, spoolMaxBytes or spoolMaxAgeMs is set"
+                    .into(),
+            });
+        }
+        return Ok(None);
+    };
+    if let Some(value) = patch.spool_max_events {
+        config.max_events = whole_number("spoolMaxEvents", value, 1, 1_000_000)? as usize;
+    }
+    if let Some(value) = patch.spool_max_bytes {
+        config.max_bytes = whole_number("spoolMaxBytes", value, 1024, 1 << 30)?;
+    }
+    if let Some(value) = patch.spool_max_age_ms {
+        config.max_age = Duration::from_millis(whole_number(
+            "spoolMaxAgeMs",
+            value,
+            1,
+            365 * 24 * 3_600_000,
+        )?);
+    }
+    Ok(spool)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +361,28 @@ struct Counters {
     skipped_disabled: AtomicU64,
     invalid_input: AtomicU64,
     in_flight: AtomicU64,
+    waiting_for_slot: AtomicU64,
     waiting_to_retry: AtomicU64,
+    spooled: AtomicU64,
+    restored: AtomicU64,
+    spool_dropped: AtomicU64,
+    spool_errors: AtomicU64,
+}
+
+/// Counts what is in a state for as long as the guard lives, even when a task is cancelled.
+struct Gauge<'a>(&'a AtomicU64);
+
+impl<'a> Gauge<'a> {
+    fn enter(counter: &'a AtomicU64) -> Self {
+        bump(counter);
+        Self(counter)
+    }
+}
+
+impl Drop for Gauge<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 fn bump(counter: &AtomicU64) {
@@ -333,6 +420,14 @@ pub struct Stats {
     pub in_flight: u64,
     /// Events sleeping before their next attempt.
     pub waiting_to_retry: u64,
+    /// Events written to the spool.
+    pub spooled: u64,
+    /// Events read back from the spool at start.
+    pub restored: u64,
+    /// Spooled events dropped: over the count or byte bound, or older than the maximum age.
+    pub spool_dropped: u64,
+    /// Spool files that could not be read, and writes that failed.
+    pub spool_errors: u64,
 }
 
 /// Result of `flush` and `shutdown`.
@@ -399,6 +494,12 @@ struct Shared {
     cancel: watch::Sender<bool>,
     warned_refused_token: AtomicBool,
     warned_rejected_context: AtomicBool,
+    warned_spool_write: AtomicBool,
+    /// The open spool; taken (and its lock released) at shutdown.
+    spool: Mutex<Option<Arc<Spool>>>,
+    /// True while the spool is being opened and read back; flush waits for it.
+    spool_loading: AtomicBool,
+    spool_loaded: Notify,
     counters: Counters,
 }
 
@@ -427,7 +528,7 @@ impl fmt::Debug for Reporter {
 impl Reporter {
     pub fn new(options: Options) -> Self {
         let max_concurrency = options.max_concurrency;
-        Self {
+        let reporter = Self {
             shared: Arc::new(Shared {
                 options: Mutex::new(Arc::new(options)),
                 context: Mutex::new(None),
@@ -446,9 +547,15 @@ impl Reporter {
                 cancel: watch::channel(false).0,
                 warned_refused_token: AtomicBool::new(false),
                 warned_rejected_context: AtomicBool::new(false),
+                warned_spool_write: AtomicBool::new(false),
+                spool: Mutex::new(None),
+                spool_loading: AtomicBool::new(false),
+                spool_loaded: Notify::new(),
                 counters: Counters::default(),
             }),
-        }
+        };
+        reporter.open_spool();
+        reporter
     }
 
     pub fn options(&self) -> Arc<Options> {
@@ -472,6 +579,9 @@ impl Reporter {
         }
         *limit = next.max_concurrency;
         *options = Arc::new(next);
+        drop(limit);
+        drop(options);
+        self.open_spool();
         Ok(())
     }
 
@@ -605,14 +715,15 @@ impl Reporter {
             return Outcome::bare(OutcomeKind::NotAnError, None);
         };
         bump(&counters.reported);
-        let event = Event::new(session, classification);
         let mut outcome = Outcome {
             kind: OutcomeKind::Queued,
-            event_id: Some(event.event_id.clone()),
-            error_type: Some(event.error_type),
-            error_detail: Some(event.error_detail),
+            event_id: None,
+            error_type: Some(classification.error_type.as_str()),
+            error_detail: Some(classification.detail),
             reason: None,
         };
+        let event = Event::new(session, classification);
+        outcome.event_id = Some(event.event_id.clone());
         outcome.kind = match context {
             Some(context) => self.enqueue(event, &context, &options),
             None => self.hold(event, &options),
@@ -633,8 +744,12 @@ impl Reporter {
     fn hold(&self, event: Event, options: &Options) -> OutcomeKind {
         let mut held = lock(&self.shared.held);
         while held.len() >= options.held_capacity {
-            held.pop_front();
-            bump(&self.shared.counters.dropped_held_overflow);
+            if let Some(dropped) = held.pop_front() {
+                bump(&self.shared.counters.dropped_held_overflow);
+                if dropped.spooled {
+                    self.forget_spooled(dropped.event_id);
+                }
+            }
         }
         held.push_back(event);
         OutcomeKind::Held
@@ -657,7 +772,10 @@ impl Reporter {
             unfinished.insert(seq);
             seq
         };
-        event.team_id.clone_from(&context.team_id);
+        if event.team_id.is_empty() {
+            // Restored events keep the team (and the whole body) they were reported with.
+            event.team_id.clone_from(&context.team_id);
+        }
         lock(&shared.queue).push_back(Queued { seq, event });
         bump(&shared.counters.queued);
         self.start_worker();
@@ -718,39 +836,34 @@ impl Reporter {
         }
     }
 
-    async fn deliver(&self, item: Queued, first_permit: tokio::sync::OwnedSemaphorePermit) {
-        let Queued { seq, event } = item;
+    /// Attempts one event until it is delivered or finally fails. Each attempt takes a
+    /// connection slot; the waits between attempts do not hold one.
+    async fn deliver(&self, event: Event, seq: u64) {
         let body = Bytes::from(event.to_json());
         let options = self.options();
         let counters = &self.shared.counters;
-        let mut permit = Some(first_permit);
+        let mut waiting_for_slot = Some(Gauge::enter(&counters.waiting_for_slot));
         let mut attempt_number = 1;
         let result = loop {
-            let permit_now = match permit.take() {
-                Some(permit) => permit,
-                None => match self.shared.concurrency.clone().acquire_owned().await {
-                    Ok(permit) => permit,
-                    Err(_) => break Err((Failure::Network, attempt_number)),
-                },
+            let Ok(_slot) = self.shared.concurrency.acquire().await else {
+                break Err((Failure::Network, attempt_number));
             };
+            waiting_for_slot = None;
             let Some(context) = lock(&self.shared.context).clone() else {
                 break Err((Failure::Network, attempt_number));
             };
             let attempt = match self.sender() {
                 Ok(sender) => {
-                    bump(&counters.in_flight);
-                    let attempt = sender
+                    let _in_flight = Gauge::enter(&counters.in_flight);
+                    sender
                         .attempt(&context, &event.event_id, &body, options.request_timeout)
-                        .await;
-                    counters.in_flight.fetch_sub(1, Ordering::Relaxed);
-                    attempt
+                        .await
                 }
                 Err(reason) => {
                     self.log(Level::Error, reason);
                     Attempt::Final(Failure::Network)
                 }
             };
-            drop(permit_now);
             match attempt {
                 Attempt::Delivered => break Ok(attempt_number),
                 Attempt::Final(failure) => break Err((failure, attempt_number)),
@@ -775,25 +888,160 @@ impl Reporter {
                             wait.as_millis()
                         ),
                     );
-                    bump(&counters.waiting_to_retry);
+                    let _waiting = Gauge::enter(&counters.waiting_to_retry);
                     tokio::time::sleep(wait).await;
-                    counters.waiting_to_retry.fetch_sub(1, Ordering::Relaxed);
                     bump(&counters.retried);
                     attempt_number += 1;
                 }
             }
         };
+        drop(waiting_for_slot);
         match result {
             Ok(attempts) => {
                 bump(&counters.sent);
+                self.forget_spooled(event.event_id.clone());
                 self.log(
                     Level::Debug,
                     &format!("event {} delivered (attempt {attempts})", event.event_id),
                 );
             }
-            Err((failure, attempts)) => self.record_failure(&event.event_id, failure, attempts),
+            Err((failure, attempts)) => {
+                if let Failure::Http(_) = failure {
+                    // A status the endpoint gave as final will not change on a restart; timeouts
+                    // and network errors stay spooled for the next process to try again.
+                    self.forget_spooled(event.event_id.clone());
+                }
+                self.record_failure(&event.event_id, failure, attempts);
+            }
         }
         self.finish(seq);
+    }
+
+    // --- spool ---------------------------------------------------------------------------------
+
+    /// Opens the configured spool on the background thread and restores its events into the
+    /// held buffer (they wait for a context like any held event).
+    fn open_spool(&self) {
+        let Some(config) = self.options().spool.clone() else {
+            return;
+        };
+        if self.is_shut_down()
+            || lock(&self.shared.spool).is_some()
+            || self.shared.spool_loading.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        let runtime = match runtime() {
+            Ok(runtime) => runtime,
+            Err(reason) => {
+                self.log(Level::Warn, &format!("spool disabled: {reason}"));
+                self.spool_ready();
+                return;
+            }
+        };
+        let reporter = self.clone();
+        runtime.spawn_blocking(move || {
+            reporter.load_spool(config);
+            reporter.spool_ready();
+        });
+    }
+
+    fn load_spool(&self, config: SpoolConfig) {
+        let dir = config.dir.display().to_string();
+        let spool = match Spool::open(config) {
+            Ok(spool) => Arc::new(spool),
+            Err(OpenError::Busy) => {
+                return self.log(
+                    Level::Warn,
+                    &format!("spool folder {dir} is in use by another process or reporter; this reporter keeps events in memory only"),
+                );
+            }
+            Err(OpenError::Unusable(reason)) => {
+                bump(&self.shared.counters.spool_errors);
+                return self.log(
+                    Level::Warn,
+                    &format!("spool disabled, events are kept in memory only: {reason}"),
+                );
+            }
+        };
+        let loaded = spool.load(crate::event::now_millis());
+        let counters = &self.shared.counters;
+        counters
+            .spool_dropped
+            .fetch_add(loaded.dropped, Ordering::Relaxed);
+        counters
+            .restored
+            .fetch_add(loaded.events.len() as u64, Ordering::Relaxed);
+        if !loaded.unreadable.is_empty() {
+            counters
+                .spool_errors
+                .fetch_add(loaded.unreadable.len() as u64, Ordering::Relaxed);
+            self.log(
+                Level::Warn,
+                &format!(
+                    "skipped {} unreadable file(s) in the spool folder {dir}: {}",
+                    loaded.unreadable.len(),
+                    loaded.unreadable.join(", ")
+                ),
+            );
+        }
+        *lock(&self.shared.spool) = Some(spool);
+        let options = self.options();
+        for event in loaded.events {
+            self.hold(event, &options);
+        }
+        self.release_held(&options);
+    }
+
+    fn spool_ready(&self) {
+        self.shared.spool_loading.store(false, Ordering::Release);
+        self.shared.spool_loaded.notify_waiters();
+    }
+
+    fn spool(&self) -> Option<Arc<Spool>> {
+        lock(&self.shared.spool).clone()
+    }
+
+    /// Writes an event to the spool before its first attempt (background thread only).
+    fn spool_write(&self, event: &mut Event) {
+        if event.spooled {
+            return;
+        }
+        let Some(spool) = self.spool() else {
+            return;
+        };
+        let counters = &self.shared.counters;
+        match spool.write(event) {
+            Ok(dropped) => {
+                event.spooled = true;
+                bump(&counters.spooled);
+                counters.spool_dropped.fetch_add(dropped, Ordering::Relaxed);
+            }
+            Err(error) => {
+                bump(&counters.spool_errors);
+                if !self.shared.warned_spool_write.swap(true, Ordering::Relaxed) {
+                    self.log(
+                        Level::Warn,
+                        &format!("cannot write to the spool folder {} ({error}); events are kept in memory only until it works again", spool.dir().display()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Removes a finished (or dropped) event from the spool, off the JS thread.
+    fn forget_spooled(&self, event_id: String) {
+        let Some(spool) = self.spool() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(_) => spool.remove(&event_id),
+            Err(_) => {
+                if let Ok(runtime) = runtime() {
+                    runtime.spawn_blocking(move || spool.remove(&event_id));
+                }
+            }
+        }
     }
 
     fn record_failure(&self, event_id: &str, failure: Failure, attempts: u32) {
@@ -838,7 +1086,27 @@ impl Reporter {
 
     /// Whether a flush now would have nothing to wait for.
     pub fn is_idle(&self) -> bool {
-        lock(&self.shared.unfinished).is_empty()
+        !self.shared.spool_loading.load(Ordering::Acquire)
+            && lock(&self.shared.unfinished).is_empty()
+    }
+
+    /// Waits (until `deadline`) for the spool to be read back; true if it was being read.
+    async fn wait_for_spool(&self, deadline: tokio::time::Instant) -> bool {
+        let mut waited = false;
+        while self.shared.spool_loading.load(Ordering::Acquire) {
+            waited = true;
+            let loaded = self.shared.spool_loaded.notified();
+            tokio::pin!(loaded);
+            loaded.as_mut().enable();
+            if !self.shared.spool_loading.load(Ordering::Acquire) {
+                break;
+            }
+            tokio::select! {
+                _ = loaded => {}
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        waited
     }
 
     /// Resolves when every event queued before the call is finished, or at the timeout.
@@ -847,6 +1115,12 @@ impl Reporter {
         let snapshot = self.shared.next_seq.load(Ordering::Acquire);
         async move {
             let deadline = tokio::time::Instant::now() + timeout;
+            // Restored events count as queued before the call: wait for the spool to be read.
+            let snapshot = if reporter.wait_for_spool(deadline).await {
+                reporter.shared.next_seq.load(Ordering::Acquire)
+            } else {
+                snapshot
+            };
             loop {
                 let progressed = reporter.shared.progress.notified();
                 tokio::pin!(progressed);
@@ -880,6 +1154,12 @@ impl Reporter {
         async move {
             let result = flush.await;
             reporter.shared.cancel.send_replace(true);
+            // Events the worker had not taken yet go to the spool too, then its lock is freed.
+            let waiting: Vec<Queued> = lock(&reporter.shared.queue).drain(..).collect();
+            for Queued { mut event, .. } in waiting {
+                reporter.spool_write(&mut event);
+            }
+            lock(&reporter.shared.spool).take();
             let held = lock(&reporter.shared.held).len();
             if held > 0 {
                 reporter.log(
@@ -914,9 +1194,13 @@ impl Reporter {
             skipped_user_stop: read(&counters.skipped_user_stop),
             skipped_disabled: read(&counters.skipped_disabled),
             invalid_input: read(&counters.invalid_input),
-            queue_length: lock(&self.shared.queue).len() as u64,
+            queue_length: lock(&self.shared.queue).len() as u64 + read(&counters.waiting_for_slot),
             in_flight: read(&counters.in_flight),
             waiting_to_retry: read(&counters.waiting_to_retry),
+            spooled: read(&counters.spooled),
+            restored: read(&counters.restored),
+            spool_dropped: read(&counters.spool_dropped),
+            spool_errors: read(&counters.spool_errors),
         }
     }
 }
@@ -929,25 +1213,19 @@ fn describe(failure: Failure) -> String {
     }
 }
 
-/// The worker: takes a connection slot, then the next event, and delivers it on its own task.
+/// The worker: takes each queued event as soon as it arrives, spools it, and delivers it on a
+/// task of its own (which waits for a connection slot).
 async fn run_worker(reporter: Reporter) {
     let mut cancel = reporter.shared.cancel.subscribe();
-    loop {
-        let permit = tokio::select! {
-            permit = reporter.shared.concurrency.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => return,
-            },
-            _ = cancel.wait_for(|cancelled| *cancelled) => return,
-        };
-        let Some(item) = reporter.next_event(&mut cancel).await else {
-            return;
-        };
+    while let Some(Queued { seq, mut event }) = reporter.next_event(&mut cancel).await {
+        // An event must not slip past a spool that is still being opened.
+        reporter.wait_for_spool(tokio::time::Instant::now() + SPOOL_OPEN_WAIT).await;
+        reporter.spool_write(&mut event);
         let task_reporter = reporter.clone();
         let mut task_cancel = cancel.clone();
         tokio::spawn(async move {
             tokio::select! {
-                _ = task_reporter.deliver(item, permit) => {}
+                _ = task_reporter.deliver(event, seq) => {}
                 _ = task_cancel.wait_for(|cancelled| *cancelled) => {}
             }
         });
