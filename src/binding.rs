@@ -24,6 +24,8 @@ use std::time::Duration;
 
 /// Header objects with more keys than this are refused instead of scanned.
 const MAX_HEADER_KEYS: u32 = 10_000;
+/// Values of one repeated header accepted at most (Node delivers a handful).
+const MAX_HEADER_VALUES: u32 = 1_000;
 /// Entries of `errors` read at most.
 const MAX_ERROR_ENTRIES: u32 = 10_000;
 const DEFAULT_FLUSH_MS: f64 = 2000.0;
@@ -278,20 +280,29 @@ fn is_object(env: sys::napi_env, value: sys::napi_value) -> bool {
     matches!(type_of(env, value), ValueType::Object)
 }
 
-/// `object[key]`, or None when it is undefined, null, or reading it threw.
-fn property(env: sys::napi_env, object: sys::napi_value, key: &CStr) -> Option<sys::napi_value> {
+/// `object[key]`: Ok(None) when undefined or null, Err when reading it threw (cleared).
+fn try_property(
+    env: sys::napi_env,
+    object: sys::napi_value,
+    key: &CStr,
+) -> std::result::Result<Option<sys::napi_value>, ()> {
     let mut value = ptr::null_mut();
     // SAFETY: object is an object of env's scope; key is NUL-terminated.
     if unsafe { sys::napi_get_named_property(env, object, key.as_ptr(), &mut value) }
         != sys::Status::napi_ok
     {
         clear_exception(env);
-        return None;
+        return Err(());
     }
-    match type_of(env, value) {
+    Ok(match type_of(env, value) {
         ValueType::Undefined | ValueType::Null | ValueType::Unknown => None,
         _ => Some(value),
-    }
+    })
+}
+
+/// `object[key]`, or None when it is undefined, null, or reading it threw.
+fn property(env: sys::napi_env, object: sys::napi_value, key: &CStr) -> Option<sys::napi_value> {
+    try_property(env, object, key).ok().flatten()
 }
 
 fn string(env: sys::napi_env, value: sys::napi_value) -> Option<String> {
@@ -423,21 +434,32 @@ fn own_keys(
 // ---------------------------------------------------------------------------------------------
 // JS → core
 
-fn header_value(env: sys::napi_env, value: Option<sys::napi_value>) -> HeaderValue {
-    let Some(value) = value else {
-        return HeaderValue::Missing;
+/// One header's value: a string, an array of strings, absent, or why it is unusable.
+fn header_value(env: sys::napi_env, object: sys::napi_value, key: &CStr) -> HeaderValue {
+    let value = match try_property(env, object, key) {
+        Ok(Some(value)) => value,
+        Ok(None) => return HeaderValue::Missing,
+        Err(()) => return HeaderValue::Invalid("could not be read"),
     };
     if let Some(text) = string(env, value) {
         return HeaderValue::One(text);
     }
-    match array_elements(env, value, MAX_HEADER_KEYS) {
-        Some(elements) => elements
-            .into_iter()
-            .map(|element| string(env, element))
-            .collect::<Option<Vec<String>>>()
-            .map_or(HeaderValue::NotText, HeaderValue::Many),
-        None => HeaderValue::NotText,
+    let mut length = 0;
+    // SAFETY: value belongs to env's scope; a non-array fails here and is refused below.
+    let is_array =
+        unsafe { sys::napi_get_array_length(env, value, &mut length) } == sys::Status::napi_ok;
+    clear_exception(env);
+    if is_array && length > MAX_HEADER_VALUES {
+        return HeaderValue::Invalid("has too many values");
     }
+    array_elements(env, value, MAX_HEADER_VALUES)
+        .and_then(|elements| {
+            elements
+                .into_iter()
+                .map(|element| string(env, element))
+                .collect::<Option<Vec<String>>>()
+        })
+        .map_or(HeaderValue::Invalid("is not a string"), HeaderValue::Many)
 }
 
 const CONTEXT_KEYS: [&CStr; 3] = [c"callbackToken", c"callbackUrl", c"teamId"];
@@ -457,8 +479,7 @@ fn read_headers(
             .any(|known| known.to_bytes() == key.as_bytes())
     }) && !keys.iter().any(|key| context::header_index(key).is_some());
     if is_context_object {
-        let [token, url, team] =
-            CONTEXT_KEYS.map(|key| header_value(env, property(env, input, key)));
+        let [token, url, team] = CONTEXT_KEYS.map(|key| header_value(env, input, key));
         return Ok(HeaderSet::from_fields(token, url, team));
     }
     let mut set = HeaderSet::default();
@@ -469,7 +490,7 @@ fn read_headers(
         let Ok(c_key) = std::ffi::CString::new(key.as_str()) else {
             continue;
         };
-        set.add(key, header_value(env, property(env, input, &c_key)));
+        set.add(key, header_value(env, input, &c_key));
     }
     Ok(set)
 }

@@ -41,8 +41,8 @@ pub enum HeaderValue {
     Missing,
     One(String),
     Many(Vec<String>),
-    /// Present but neither a string nor an array of strings (a number, an object, …).
-    NotText,
+    /// Present but unusable; the text says why (`is not a string`, `could not be read` …).
+    Invalid(&'static str),
 }
 
 /// The values found for each of the three headers. Several keys that differ only in case
@@ -144,6 +144,10 @@ pub fn extract(headers: &HeaderSet) -> Result<RawContext, ExtractError> {
     }
 }
 
+/// How Node joins a custom header that arrived more than once (`a, b`). None of the three
+/// values can contain it legitimately: tokens and URLs have no spaces, team ids are slugs.
+const NODE_JOINER: &str = ", ";
+
 /// Collapses every value given for one header to one trimmed, non-empty string (or none).
 fn single_value(values: &[HeaderValue]) -> Result<Option<String>, &'static str> {
     let mut chosen: Option<&str> = None;
@@ -152,10 +156,10 @@ fn single_value(values: &[HeaderValue]) -> Result<Option<String>, &'static str> 
             HeaderValue::Missing => &[],
             HeaderValue::One(text) => std::slice::from_ref(text),
             HeaderValue::Many(texts) => texts,
-            HeaderValue::NotText => return Err("is not a string"),
+            HeaderValue::Invalid(reason) => return Err(reason),
         };
-        for text in texts {
-            let trimmed = text.trim();
+        for part in texts.iter().flat_map(|text| text.split(NODE_JOINER)) {
+            let trimmed = part.trim();
             if trimmed.is_empty() {
                 continue;
             }
@@ -453,11 +457,47 @@ mod tests {
             (
                 "not text",
                 headers(&[
-                    (TOKEN_HEADER, HeaderValue::NotText),
+                    (TOKEN_HEADER, HeaderValue::Invalid("is not a string")),
                     (URL_HEADER, one("https://a.b/c")),
                     (TEAM_HEADER, one("t")),
                 ]),
                 Err("x-cyrus-callback-token is not a string"),
+            ),
+            (
+                "node-joined repeats agree",
+                headers(&[
+                    (TOKEN_HEADER, one(&format!("{TOKEN}, {TOKEN}"))),
+                    (URL_HEADER, one("https://a.b/c")),
+                    (TEAM_HEADER, one("t, t")),
+                ]),
+                Ok(()),
+            ),
+            (
+                "node-joined teams differ",
+                headers(&[
+                    (TOKEN_HEADER, one(TOKEN)),
+                    (URL_HEADER, one("https://a.b/c")),
+                    (TEAM_HEADER, one("team-a, team-b")),
+                ]),
+                Err("x-cyrus-team-id is repeated with different values"),
+            ),
+            (
+                "node-joined urls differ",
+                headers(&[
+                    (TOKEN_HEADER, one(TOKEN)),
+                    (URL_HEADER, one("https://a.b/c, https://evil.example/c")),
+                    (TEAM_HEADER, one("t")),
+                ]),
+                Err("x-cyrus-callback-url is repeated with different values"),
+            ),
+            (
+                "url with a plain comma",
+                headers(&[
+                    (TOKEN_HEADER, one(TOKEN)),
+                    (URL_HEADER, one("https://a.b/c?x=1,2")),
+                    (TEAM_HEADER, one("t")),
+                ]),
+                Ok(()),
             ),
             (
                 "empty array is missing",

@@ -181,10 +181,13 @@ impl Sender {
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| parse_retry_after(value, SystemTime::now()));
-        let attempt = judge_status(status, retry_after);
+        // The status decides; the body is drained on its own task within what is left of the
+        // deadline, so a 2xx counts as delivered as soon as its headers arrive.
         let remaining = deadline.saturating_sub(started.elapsed());
-        let _ = tokio::time::timeout(remaining, drain(response)).await;
-        attempt
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(remaining, drain(response)).await;
+        });
+        judge_status(status, retry_after)
     }
 }
 

@@ -1051,7 +1051,12 @@ impl Reporter {
             Failure::Timeout => &counters.failed_timeout,
             Failure::Network => &counters.failed_network,
         });
+        let describe_failure = format!(
+            "event {event_id} not delivered after {attempts} attempt(s): {}",
+            describe(failure)
+        );
         if let Failure::Http(status @ (401 | 403)) = failure {
+            // One warning per reporter: every later event would fail the same way.
             if !self
                 .shared
                 .warned_refused_token
@@ -1062,14 +1067,9 @@ impl Reporter {
                     &format!("the callback endpoint refused the token (HTTP {status}); events are not being accepted"),
                 );
             }
+            return self.log(Level::Debug, &describe_failure);
         }
-        self.log(
-            Level::Warn,
-            &format!(
-                "event {event_id} not delivered after {attempts} attempt(s): {}",
-                describe(failure)
-            ),
-        );
+        self.log(Level::Warn, &describe_failure);
     }
 
     fn finish(&self, seq: u64) {
@@ -1219,7 +1219,9 @@ async fn run_worker(reporter: Reporter) {
     let mut cancel = reporter.shared.cancel.subscribe();
     while let Some(Queued { seq, mut event }) = reporter.next_event(&mut cancel).await {
         // An event must not slip past a spool that is still being opened.
-        reporter.wait_for_spool(tokio::time::Instant::now() + SPOOL_OPEN_WAIT).await;
+        reporter
+            .wait_for_spool(tokio::time::Instant::now() + SPOOL_OPEN_WAIT)
+            .await;
         reporter.spool_write(&mut event);
         let task_reporter = reporter.clone();
         let mut task_cancel = cancel.clone();

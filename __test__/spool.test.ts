@@ -1,0 +1,188 @@
+// The durable spool with real processes and real files: a worker that dies (SIGKILL) or shuts
+// down with events pending leaves them on disk; the next process delivers each exactly once
+// with its original event_id.
+import { execFile } from 'node:child_process'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { hang, refusedPort, respond, startReceiver, type Receiver } from './helpers/receiver'
+
+const child = join(__dirname, 'fixtures', 'spool-child.cjs')
+const token = 'spool-secret-token-8c1f'
+
+interface ChildResult {
+  ids?: string[]
+  flush?: { completed: boolean; pending: number }
+  shutdown?: { completed: boolean; pending: number }
+  stats: Record<string, number>
+  warnings: string[]
+  exitSignal: string | null
+}
+
+function runChild(args: string[], options: Record<string, unknown> = {}): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [child, ...args],
+      {
+        timeout: 20_000,
+        env: { ...process.env, SPOOL_TEST_TOKEN: token, SPOOL_TEST_OPTIONS: JSON.stringify(options) },
+      },
+      (error, stdout, stderr) => {
+        const line = stdout.trim().split('\n').pop() ?? ''
+        const killed = error && (error as { signal?: string }).signal === 'SIGKILL'
+        if (error && !killed) return reject(new Error(`child failed: ${error.message}\n${stderr}`))
+        try {
+          resolve({ ...JSON.parse(line), exitSignal: killed ? 'SIGKILL' : null })
+        } catch {
+          reject(new Error(`child printed no result: ${stdout}\n${stderr}`))
+        }
+      },
+    )
+  })
+}
+
+const spoolFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.event.json'))
+
+let dir: string
+let receiver: Receiver | undefined
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cyrus-telemetry-spool-'))
+})
+
+afterEach(async () => {
+  await receiver?.close()
+  receiver = undefined
+  chmodSync(dir, 0o700)
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('durable spool', () => {
+  it('delivers the events of a SIGKILLed process exactly once, with their original ids', async () => {
+    const spool = join(dir, 'spool')
+    const refused = `http://127.0.0.1:${await refusedPort()}/cb`
+    const first = await runChild(['report', spool, refused, '50', 'kill'], { backoffBaseMs: 60_000 })
+    expect(first.exitSignal).toBe('SIGKILL')
+    expect(first.ids).toHaveLength(50)
+    expect(spoolFiles(spool)).toHaveLength(50)
+
+    receiver = await startReceiver({ script: [respond(200)] })
+    const second = await runChild(['deliver', spool, receiver.url])
+    expect(second.flush).toEqual({ completed: true, pending: 0 })
+    expect(second.stats.restored).toBe(50)
+    expect(second.stats.sent).toBe(50)
+    const delivered = receiver.requests.map((request) => request.body.event_id)
+    expect(new Set(delivered).size).toBe(50)
+    expect(delivered.sort()).toEqual([...(first.ids ?? [])].sort())
+    for (const request of receiver.requests) {
+      expect(request.headers['idempotency-key']).toBe(request.body.event_id)
+      expect(request.body.team_id).toBe('team-spool')
+      expect(request.rawBody).not.toContain(token)
+    }
+    expect(spoolFiles(spool)).toHaveLength(0)
+
+    const third = await runChild(['deliver', spool, receiver.url])
+    expect(third.stats.restored).toBe(0)
+    expect(receiver.requests).toHaveLength(50)
+  })
+
+  it('keeps events pending at a graceful shutdown for the next process', async () => {
+    const spool = join(dir, 'spool')
+    const hanging = await startReceiver({ script: [hang()] })
+    const first = await runChild(['report', spool, hanging.url, '12', 'shutdown'], { requestTimeoutMs: 5000 })
+    await hanging.close()
+    expect(first.shutdown?.completed).toBe(false)
+    expect(first.shutdown?.pending).toBe(12)
+    expect(spoolFiles(spool)).toHaveLength(12)
+
+    receiver = await startReceiver({ script: [respond(200)] })
+    const second = await runChild(['deliver', spool, receiver.url])
+    expect(second.stats.sent).toBe(12)
+    expect(receiver.requests.map((request) => request.body.event_id).sort()).toEqual([...(first.ids ?? [])].sort())
+  })
+
+  it('stores files owner-only and never the token or the URL', async () => {
+    const spool = join(dir, 'spool')
+    const refused = `http://127.0.0.1:${await refusedPort()}/private-callback-path`
+    await runChild(['report', spool, refused, '5', 'kill'], { backoffBaseMs: 60_000 })
+    expect(statSync(spool).mode & 0o777).toBe(0o700)
+    for (const name of readdirSync(spool)) {
+      const path = join(spool, name)
+      expect(statSync(path).mode & 0o777, name).toBe(0o600)
+      const bytes = readFileSync(path, 'utf8')
+      expect(bytes).not.toContain(token)
+      expect(bytes).not.toContain('private-callback-path')
+    }
+  })
+
+  it('skips corrupt, truncated and foreign files, counting them, and delivers the rest', async () => {
+    const spool = join(dir, 'spool')
+    const refused = `http://127.0.0.1:${await refusedPort()}/cb`
+    const first = await runChild(['report', spool, refused, '3', 'kill'], { backoffBaseMs: 60_000 })
+    const [good, truncated, corrupt] = spoolFiles(spool)
+    const bytes = readFileSync(join(spool, good))
+    writeFileSync(join(spool, truncated), bytes.subarray(0, bytes.length / 2))
+    writeFileSync(join(spool, corrupt), 'not json at all')
+    writeFileSync(join(spool, 'notes.txt'), 'someone else’s file')
+    writeFileSync(join(spool, '0000.event.json'), JSON.stringify({ cyrus_telemetry_spool: 99, event: {} }))
+
+    receiver = await startReceiver({ script: [respond(200)] })
+    const second = await runChild(['deliver', spool, receiver.url])
+    expect(second.stats.spoolErrors).toBe(4)
+    expect(second.stats.sent).toBe(1)
+    expect(receiver.requests.map((request) => request.body.event_id)).toEqual([good.replace('.event.json', '')])
+    expect(first.ids).toContain(good.replace('.event.json', ''))
+    expect(second.warnings.filter((line) => line.includes('unreadable'))).toHaveLength(1)
+    expect(readdirSync(spool)).toContain('notes.txt')
+  })
+
+  it('drops the oldest events beyond spoolMaxEvents, and events older than spoolMaxAgeMs', async () => {
+    const spool = join(dir, 'spool')
+    const refused = `http://127.0.0.1:${await refusedPort()}/cb`
+    const first = await runChild(['report', spool, refused, '8', 'kill'], { backoffBaseMs: 60_000, spoolMaxEvents: 5 })
+    expect(first.stats.spoolDropped).toBe(3)
+    expect(spoolFiles(spool)).toHaveLength(5)
+
+    receiver = await startReceiver({ script: [respond(200)] })
+    const expired = await runChild(['deliver', spool, receiver.url], { spoolMaxAgeMs: 1 })
+    expect(expired.stats.spoolDropped).toBe(5)
+    expect(expired.stats.sent).toBe(0)
+    expect(receiver.requests).toHaveLength(0)
+    expect(spoolFiles(spool)).toHaveLength(0)
+  })
+
+  it('degrades to memory only, with one warning, when the folder cannot be used', async () => {
+    // A path below a regular file can never be created, even by root (who ignores chmod).
+    writeFileSync(join(dir, 'a-file'), '')
+    receiver = await startReceiver({ script: [respond(200)] })
+    const result = await runChild(['report', join(dir, 'a-file', 'spool'), receiver.url, '3', 'shutdown'])
+    expect(result.shutdown).toEqual({ completed: true, pending: 0 })
+    expect(result.stats.sent).toBe(3)
+    expect(result.warnings.filter((line) => line.includes('spool'))).toHaveLength(1)
+  })
+
+  it.runIf(process.getuid?.() !== 0)('degrades to memory only on a read-only folder', async () => {
+    const spool = join(dir, 'spool')
+    chmodSync(dir, 0o500)
+    receiver = await startReceiver({ script: [respond(200)] })
+    const result = await runChild(['report', spool, receiver.url, '2', 'shutdown'])
+    expect(result.stats.sent).toBe(2)
+    expect(result.warnings.filter((line) => line.includes('spool'))).toHaveLength(1)
+  })
+
+  it('lets only one process own a folder at a time', async () => {
+    const spool = join(dir, 'spool')
+    const hanging = await startReceiver({ script: [hang()] })
+    const owner = runChild(['report', spool, hanging.url, '2', 'kill'], { requestTimeoutMs: 5000 })
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    receiver = await startReceiver({ script: [respond(200)] })
+    const second = await runChild(['deliver', spool, receiver.url])
+    await owner
+    await hanging.close()
+    expect(second.stats.restored).toBe(0)
+    expect(second.warnings.some((line) => line.includes('in use by another process'))).toBe(true)
+    expect(receiver.requests).toHaveLength(0)
+  })
+})
