@@ -7,8 +7,8 @@ use crate::classify::{Classification, ResultMessage};
 use crate::context::{self, HeaderSet, HeaderValue, SetStatus};
 use crate::event::SessionInfo;
 use crate::reporter::{
-    self, FlushResult, Logger, OptionError, Options, OptionsPatch, Outcome, ReportInput, Reporter,
-    Stats,
+    self, FlushResult, Level, Logger, OptionError, Options, OptionsPatch, Outcome, OutcomeKind,
+    ReportInput, Reporter, Stats,
 };
 use napi::bindgen_prelude::*;
 use napi::sys;
@@ -583,19 +583,30 @@ fn wrong_type(option: &'static str, expected: &str) -> OptionError {
     }
 }
 
-/// A weak threadsafe function: logging never keeps Node alive.
-type LogFunction<Args> = ThreadsafeFunction<Args, (), Args, Status, false, true>;
+/// Wraps a logger once, in JS, so that the background thread only ever calls one function:
+/// it dispatches `(level, message)` to a `(level, message)` function or to an ILogger's method
+/// (with its `this`), and swallows what a logger throws — an exception thrown from a
+/// threadsafe-function callback would otherwise be uncaught and end the process.
+const SAFE_LOGGER: &str = r#"(logger) => typeof logger === 'function'
+  ? (level, message) => { try { logger(level, message) } catch {} }
+  : (level, message) => { try { const log = logger[level]; if (typeof log === 'function') log.call(logger, message) } catch {} }"#;
 
-fn weak_log_function<Args: 'static + JsValuesTupleIntoVec>(
-    function: Function<'_, Args, ()>,
-) -> Result<LogFunction<Args>> {
-    function
-        .build_threadsafe_function::<Args>()
-        .weak::<true>()
-        .build()
+type LogFunction =
+    ThreadsafeFunction<FnArgs<(String, String)>, (), FnArgs<(String, String)>, Status, false, true>;
+
+fn is_logger(env: sys::napi_env, value: sys::napi_value) -> bool {
+    match type_of(env, value) {
+        ValueType::Function => true,
+        ValueType::Object => [c"debug", c"info", c"warn", c"error"].iter().any(|key| {
+            property(env, value, key)
+                .is_some_and(|method| type_of(env, method) == ValueType::Function)
+        }),
+        _ => false,
+    }
 }
 
-/// A cyrus `ILogger` object or a `(level, message) => void` function, as a core [`Logger`].
+/// A cyrus `ILogger` object or a `(level, message) => void` function, as a core [`Logger`]
+/// backed by a weak threadsafe function: logging never keeps Node alive.
 fn read_logger(
     env: sys::napi_env,
     value: sys::napi_value,
@@ -606,50 +617,29 @@ fn read_logger(
             "an ILogger object (debug/info/warn/error) or a (level, message) function",
         )
     };
-    match type_of(env, value) {
-        ValueType::Function => {
-            // SAFETY: value is a function of env's scope.
-            let function =
-                unsafe { Function::<FnArgs<(String, String)>, ()>::from_napi_value(env, value) }
-                    .map_err(|_| not_a_logger())?;
-            let sink = weak_log_function(function).map_err(|_| not_a_logger())?;
-            Ok(Logger::new(move |level, message| {
-                sink.call(
-                    (level.as_str().to_owned(), message.to_owned()).into(),
-                    ThreadsafeFunctionCallMode::NonBlocking,
-                );
-            }))
-        }
-        ValueType::Object => {
-            let method = |key: &CStr| -> Option<LogFunction<String>> {
-                let method = property(env, value, key)
-                    .filter(|method| type_of(env, *method) == ValueType::Function)?;
-                // SAFETY: method is a function of env's scope; bound to the logger so class
-                // loggers keep their `this`.
-                let method =
-                    unsafe { Function::<String, ()>::from_napi_value(env, method) }.ok()?;
-                // SAFETY: value is the logger object.
-                let this = unsafe { Object::from_napi_value(env, value) }.ok()?;
-                let bound = method.bind(this).ok()?;
-                weak_log_function(bound).ok()
-            };
-            let sinks = [
-                method(c"debug"),
-                method(c"info"),
-                method(c"warn"),
-                method(c"error"),
-            ];
-            if sinks.iter().all(Option::is_none) {
-                return Err(not_a_logger());
-            }
-            Ok(Logger::new(move |level, message| {
-                if let Some(sink) = &sinks[level as usize] {
-                    sink.call(message.to_owned(), ThreadsafeFunctionCallMode::NonBlocking);
-                }
-            }))
-        }
-        _ => Err(not_a_logger()),
+    if !is_logger(env, value) {
+        return Err(not_a_logger());
     }
+    let sink = (|| -> Result<LogFunction> {
+        let wrap: Function<Unknown, Unknown> = Env::from_raw(env).run_script(SAFE_LOGGER)?;
+        // SAFETY: value is the logger of env's current scope.
+        let wrapped = wrap.call(unsafe { Unknown::from_raw_unchecked(env, value) })?;
+        // SAFETY: the wrapper returns a function.
+        let function = unsafe {
+            Function::<FnArgs<(String, String)>, ()>::from_napi_value(env, wrapped.raw())
+        }?;
+        function.build_threadsafe_function().weak::<true>().build()
+    })()
+    .map_err(|_| {
+        clear_exception(env);
+        not_a_logger()
+    })?;
+    Ok(Logger::new(move |level, message| {
+        sink.call(
+            (level.as_str().to_owned(), message.to_owned()).into(),
+            ThreadsafeFunctionCallMode::NonBlocking,
+        );
+    }))
 }
 
 fn read_options(
@@ -877,10 +867,7 @@ impl TelemetryReporter {
         env: Env,
         headers_or_context: Unknown<'_>,
     ) -> SetContextResult {
-        status_result(
-            self.inner
-                .set_context(read_headers(env.raw(), headers_or_context.raw())),
-        )
+        set_context(&self.inner, &env, headers_or_context)
     }
 
     /// Reports a completed session; see the module-level `reportSessionError`.
@@ -937,6 +924,28 @@ impl TelemetryReporter {
     }
 }
 
+/// Runs an export's body so that a panic (a bug) becomes `fallback` and one error log line,
+/// never an exception in JavaScript nor an abort of the process.
+fn contained<T>(reporter: &Reporter, fallback: impl FnOnce() -> T, body: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        reporter.options().logger.log(
+            Level::Error,
+            &format!("internal error contained at the N-API boundary: {message}"),
+        );
+        fallback()
+    })
+}
+
+/// In debug builds only, a report for this session id panics inside the export, so that a test
+/// can prove the boundary contains it.
+#[cfg(debug_assertions)]
+const FORCED_PANIC_SESSION: &str = "__cyrus_telemetry_forced_panic__";
+
 fn report(
     reporter: &Reporter,
     env: &Env,
@@ -944,9 +953,32 @@ fn report(
     result: Unknown<'_>,
     options: Option<Unknown<'_>>,
 ) -> ReportOutcome {
-    let options = options.map(|options| options.raw());
-    let input = read_report(env.raw(), session.raw(), result.raw(), options);
-    outcome_object(reporter.report(input, stop_requested(env.raw(), options)))
+    let internal_error = || ReportOutcome {
+        outcome: OutcomeKind::InvalidInput.as_str().to_owned(),
+        event_id: None,
+        error_type: None,
+        error_detail: None,
+        reason: Some("internal error (logged); nothing was reported".into()),
+    };
+    contained(reporter, internal_error, || {
+        let options = options.map(|options| options.raw());
+        let input = read_report(env.raw(), session.raw(), result.raw(), options);
+        #[cfg(debug_assertions)]
+        if matches!(&input, Ok((session, _)) if session.session_id == FORCED_PANIC_SESSION) {
+            panic!("forced panic for session {FORCED_PANIC_SESSION}");
+        }
+        outcome_object(reporter.report(input, stop_requested(env.raw(), options)))
+    })
+}
+
+fn set_context(reporter: &Reporter, env: &Env, headers: Unknown<'_>) -> SetContextResult {
+    let internal_error = || SetContextResult {
+        status: SetStatus::Rejected.as_str().to_owned(),
+        reason: Some("internal error (logged); the context is unchanged".into()),
+    };
+    contained(reporter, internal_error, || {
+        status_result(reporter.set_context(read_headers(env.raw(), headers.raw())))
+    })
 }
 
 /// Classifies a result; `reporter` (when given) adds its captured token to the scrubbed secrets.
@@ -1008,7 +1040,7 @@ pub fn configure(env: Env, options: Unknown<'_>) -> Result<()> {
     ts_args_type = "headersOrContext: Record<string, string | string[] | undefined> | CallbackContext | null | undefined"
 )]
 pub fn set_callback_context(env: Env, headers_or_context: Unknown<'_>) -> SetContextResult {
-    status_result(module_reporter().set_context(read_headers(env.raw(), headers_or_context.raw())))
+    set_context(&module_reporter(), &env, headers_or_context)
 }
 
 /// Pure and structural: the three trimmed values when all are present and unambiguous, else
