@@ -14,5 +14,6 @@ export const {
   flush,
   shutdown,
   stats,
+  __napiBindingTarget,
 } = binding
 export default binding

@@ -13,6 +13,7 @@ const exportsList = [
   'flush',
   'shutdown',
   'stats',
+  '__napiBindingTarget',
 ]
 
 function run(args: string[]): string {

@@ -20,5 +20,8 @@ npx napi build --platform
 echo "== cargo test"
 cargo test
 
+echo "== typecheck (cyrus wiring example)"
+npm run --silent typecheck
+
 echo "== vitest"
 npx vitest run
