@@ -103,6 +103,21 @@ describe('durable spool', () => {
     expect(receiver.requests.map((request) => request.body.event_id).sort()).toEqual([...(first.ids ?? [])].sort())
   })
 
+  it('keeps events that ran out of attempts, and forgets those the endpoint refused for good', async () => {
+    const unavailable = join(dir, 'unavailable')
+    receiver = await startReceiver({ script: [respond(503)] })
+    const exhausted = await runChild(['report', unavailable, receiver.url, '3', 'shutdown'], { maxAttempts: 1 })
+    expect(exhausted.stats.failedHttp).toBe(3)
+    expect(spoolFiles(unavailable)).toHaveLength(3)
+    await receiver.close()
+
+    const refused = join(dir, 'refused')
+    receiver = await startReceiver({ script: [respond(400)] })
+    const final = await runChild(['report', refused, receiver.url, '3', 'shutdown'], { maxAttempts: 1 })
+    expect(final.stats.failedHttp).toBe(3)
+    expect(spoolFiles(refused)).toHaveLength(0)
+  })
+
   it('stores files owner-only and never the token or the URL', async () => {
     const spool = join(dir, 'spool')
     const refused = `http://127.0.0.1:${await refusedPort()}/private-callback-path`

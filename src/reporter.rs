@@ -460,6 +460,17 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime, &'static str> {
         .map_err(String::as_str)
 }
 
+/// Builds the classifier's tables (a few ms, once per process) on a short-lived thread, so the
+/// first report does not pay for them on the JS thread.
+fn warm_up_classifier() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("cyrus-telemetry-warm-up".into())
+            .spawn(classify::warm_up);
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // The reporter
 
@@ -527,6 +538,7 @@ impl fmt::Debug for Reporter {
 
 impl Reporter {
     pub fn new(options: Options) -> Self {
+        warm_up_classifier();
         let max_concurrency = options.max_concurrency;
         let reporter = Self {
             shared: Arc::new(Shared {
@@ -846,11 +858,11 @@ impl Reporter {
         let mut attempt_number = 1;
         let result = loop {
             let Ok(_slot) = self.shared.concurrency.acquire().await else {
-                break Err((Failure::Network, attempt_number));
+                break Err((Failure::Network, attempt_number, Ending::GaveUp));
             };
             waiting_for_slot = None;
             let Some(context) = lock(&self.shared.context).clone() else {
-                break Err((Failure::Network, attempt_number));
+                break Err((Failure::Network, attempt_number, Ending::GaveUp));
             };
             let attempt = match self.sender() {
                 Ok(sender) => {
@@ -866,9 +878,9 @@ impl Reporter {
             };
             match attempt {
                 Attempt::Delivered => break Ok(attempt_number),
-                Attempt::Final(failure) => break Err((failure, attempt_number)),
+                Attempt::Final(failure) => break Err((failure, attempt_number, Ending::Final)),
                 Attempt::Retry { failure, .. } if attempt_number >= options.retry.max_attempts => {
-                    break Err((failure, attempt_number))
+                    break Err((failure, attempt_number, Ending::GaveUp))
                 }
                 Attempt::Retry {
                     failure,
@@ -905,10 +917,10 @@ impl Reporter {
                     &format!("event {} delivered (attempt {attempts})", event.event_id),
                 );
             }
-            Err((failure, attempts)) => {
-                if let Failure::Http(_) = failure {
-                    // A status the endpoint gave as final will not change on a restart; timeouts
-                    // and network errors stay spooled for the next process to try again.
+            Err((failure, attempts, ending)) => {
+                if ending == Ending::Final {
+                    // The endpoint's final answer will not change on a restart; events that ran
+                    // out of attempts stay spooled for the next process to try again.
                     self.forget_spooled(event.event_id.clone());
                 }
                 self.record_failure(&event.event_id, failure, attempts);
@@ -1203,6 +1215,15 @@ impl Reporter {
             spool_errors: read(&counters.spool_errors),
         }
     }
+}
+
+/// How an event that was not delivered ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The endpoint answered with a status that is not retried (3xx, most 4xx).
+    Final,
+    /// Attempts ran out on retryable failures (or delivery could not run at all).
+    GaveUp,
 }
 
 fn describe(failure: Failure) -> String {

@@ -1,11 +1,1054 @@
-// TEMPORARY STUB
+//! Secret scrubbing (SPEC §2 "Scrubbing").
+//!
+//! Every credential in a piece of free text becomes [`REDACTED`]; ordinary text (paths, stack
+//! traces, URLs without credentials, commit ids, UUIDs, words such as `task-force` or
+//! `max_tokens`) is left alone.
+//!
+//! How it works, in two passes:
+//! 1. **Literal secrets** (the reporter's own callback token): every occurrence of every
+//!    non-empty secret is replaced; occurrences of different secrets that overlap are merged.
+//! 2. **Families** (`FAMILIES`): one scan with a case-insensitive multi-needle automaton
+//!    (`NeedleDfa`) finds the needles at which a credential can start (`bearer`, `sk-`, `ghp_`,
+//!    `://`, `token=` …). Clean text costs that scan and nothing else. At each candidate,
+//!    leftmost first, the family's `Shape` decides whether a credential is really there, how far
+//!    it reaches and which part is replaced (`Bearer `, `name=` and `://…@` stay).
+//!    Classification runs these needles inside its own scan and hands the candidates over
+//!    (`scrub_prescanned`), so an error message is read once.
+//!
+//! Properties (tested): idempotent (`scrub(scrub(x)) == scrub(x)`), `Cow::Borrowed` when nothing
+//! matched, linear time, no panic on any input. Idempotence holds because `[` and `]` stop every
+//! family (so no match can reach into a `[REDACTED]` or be unblocked by one), and a redacted span
+//! always ends where its own character class ends (so the `]` after it never makes a boundary
+//! that was not there). Secrets that are part of the marker text itself (e.g. a "secret" `ACT`)
+//! are ignored for that reason.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
+
+/// What every secret is replaced by.
 pub const REDACTED: &str = "[REDACTED]";
-pub fn scrub<'a>(text: &'a str, secrets: &[&str]) -> std::borrow::Cow<'a, str> {
-    let mut out = std::borrow::Cow::Borrowed(text);
-    for s in secrets {
-        if !s.is_empty() && out.contains(s) {
-            out = std::borrow::Cow::Owned(out.replace(s, REDACTED));
+
+/// What the byte before the needle may be.
+#[derive(Clone, Copy, Debug)]
+enum Before {
+    /// Anything: the prefix alone is distinctive (`ghp_`, `glpat-` …).
+    Any,
+    /// Not `[A-Za-z0-9_]` (a regex `\b`): `sk-` must not match inside `desk-top`.
+    NotWord,
+    /// Not `[A-Za-z0-9]`: `access_token=`, `x-api-key=` are names, `monkey=` is not.
+    NotAlnum,
+}
+
+/// Byte classes of credential bodies (all ASCII; none contains `[` or `]`).
+#[derive(Clone, Copy, Debug)]
+enum Class {
+    /// `[A-Za-z0-9]`
+    Alnum,
+    /// `[A-Za-z0-9_]`
+    AlnumUnder,
+    /// `[A-Za-z0-9-]`
+    AlnumDash,
+    /// `[A-Za-z0-9_-]` (also base64url, the JWT alphabet)
+    AlnumDashUnder,
+    /// `[0-9A-Z]`
+    UpperDigit,
+}
+
+impl Class {
+    fn has(self, b: u8) -> bool {
+        match self {
+            Class::Alnum => b.is_ascii_alphanumeric(),
+            Class::AlnumUnder => b.is_ascii_alphanumeric() || b == b'_',
+            Class::AlnumDash => b.is_ascii_alphanumeric() || b == b'-',
+            Class::AlnumDashUnder => b.is_ascii_alphanumeric() || b == b'-' || b == b'_',
+            Class::UpperDigit => b.is_ascii_uppercase() || b.is_ascii_digit(),
         }
     }
-    out
+}
+
+/// How a credential of a family is laid out, from its needle on.
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    /// The needle exactly as written (case-sensitive), then at least `min` bytes of `class`
+    /// (all of them are taken). `word_end`: take exactly `min`, and no word byte (nor `[`, so
+    /// that a `[REDACTED]` right after does not make a match appear) may follow. The whole
+    /// match goes.
+    Key {
+        class: Class,
+        min: usize,
+        word_end: bool,
+    },
+    /// `bearer` (any case), blanks, then an RFC 6750 token68 credential
+    /// (`[A-Za-z0-9-._~+/]+=*`). `Bearer ` stays; a word-like credential ("Bearer token") is prose.
+    Bearer,
+    /// `://`, `user:password`, `@` — no blank or `/ ? # @ " ' < > [ ]` inside, no `:` in the
+    /// user. `://` and `@` stay.
+    Userinfo,
+    /// `name=` (the needle, any case), then a value up to a blank or one of `` &#"'`<>[](){}|\,;: ``.
+    /// `name=` stays.
+    Query,
+    /// `eyJ…` header, `.eyJ…` payload, optional `.…` signature (a JWT cut after its payload still
+    /// counts). The whole match goes.
+    Jwt,
+}
+
+/// One family of credentials.
+struct Family {
+    /// Needles at which a match starts. The scan finds them ASCII case-insensitively; a
+    /// [`Shape::Key`] or [`Shape::Jwt`] needle must then match exactly as written.
+    needles: &'static [&'static str],
+    /// Condition on the byte before the needle.
+    before: Before,
+    shape: Shape,
+    /// Skip a word-like credential (letters, `-`, `_` only, no capital after the first letter): a
+    /// kebab-case `sk-learn-compat-module` is a name, not a key.
+    skip_word_like: bool,
+}
+
+const fn key(needles: &'static [&'static str], before: Before, class: Class, min: usize) -> Family {
+    Family {
+        needles,
+        before,
+        shape: Shape::Key {
+            class,
+            min,
+            word_end: false,
+        },
+        skip_word_like: false,
+    }
+}
+
+/// The credential families of SPEC §2, plus a few well-known key shapes (Google `AIza…`, Stripe,
+/// Hugging Face, npm). Candidates are tried leftmost first; a redacted span hides the candidates
+/// inside it.
+static FAMILIES: &[Family] = &[
+    // `Authorization: Bearer eyJhbGciOi…` → `Authorization: Bearer [REDACTED]`.
+    Family {
+        needles: &["bearer"],
+        before: Before::NotAlnum,
+        shape: Shape::Bearer,
+        skip_word_like: false,
+    },
+    // `https://user:pass@host/x` → `https://[REDACTED]@host/x`.
+    Family {
+        needles: &["://"],
+        before: Before::Any,
+        shape: Shape::Userinfo,
+        skip_word_like: false,
+    },
+    // OpenAI / Anthropic / OpenRouter / DeepSeek keys: `sk-proj-…`, `sk-ant-api03-…`, `sk-or-v1-…`.
+    Family {
+        needles: &["sk-"],
+        before: Before::NotWord,
+        shape: Shape::Key {
+            class: Class::AlnumDashUnder,
+            min: 20,
+            word_end: false,
+        },
+        skip_word_like: true,
+    },
+    // Stripe secret / restricted keys: `sk_live_…`, `rk_test_…`.
+    key(
+        &["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
+        Before::NotWord,
+        Class::Alnum,
+        16,
+    ),
+    // GitHub tokens: `ghp_` (classic PAT), `gho_` (OAuth), `ghu_`/`ghs_` (app), `ghr_` (refresh).
+    key(
+        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        Before::Any,
+        Class::Alnum,
+        20,
+    ),
+    // GitHub fine-grained PATs: `github_pat_…`.
+    key(&["github_pat_"], Before::Any, Class::AlnumUnder, 20),
+    // GitLab personal access tokens: `glpat-…`.
+    key(&["glpat-"], Before::Any, Class::AlnumDashUnder, 20),
+    // Linear API keys and OAuth tokens: `lin_api_…`, `lin_oauth_…`.
+    key(&["lin_api_", "lin_oauth_"], Before::Any, Class::Alnum, 20),
+    // Slack tokens: `xoxb-…`, `xoxp-…`, `xoxa-…`, `xoxr-…`, `xoxs-…`.
+    key(
+        &["xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"],
+        Before::Any,
+        Class::AlnumDash,
+        10,
+    ),
+    // AWS access key ids: `AKIA…` (long-term), `ASIA…` (temporary), exactly 16 more.
+    Family {
+        needles: &["AKIA", "ASIA"],
+        before: Before::NotWord,
+        shape: Shape::Key {
+            class: Class::UpperDigit,
+            min: 16,
+            word_end: true,
+        },
+        skip_word_like: false,
+    },
+    // Google API keys: `AIza` + 35 (Gemini errors echo the request URL).
+    key(&["AIza"], Before::Any, Class::AlnumDashUnder, 35),
+    // Hugging Face tokens: `hf_…`.
+    key(&["hf_"], Before::NotWord, Class::Alnum, 30),
+    // npm tokens: `npm_…`.
+    key(&["npm_"], Before::NotWord, Class::Alnum, 36),
+    // JWTs: `eyJ<header>.eyJ<payload>.<signature>`.
+    Family {
+        needles: &["eyJ"],
+        before: Before::Any,
+        shape: Shape::Jwt,
+        skip_word_like: false,
+    },
+    // Query / form values: `?key=AIza…`, `&access_token=…`, `api_key=…`, `client_secret=…`.
+    // Only the value goes. A name may carry a `x_` / `x-` prefix (`Before::NotAlnum` on the
+    // needle); camelCase names are listed whole.
+    Family {
+        needles: &[
+            "token=",
+            "key=",
+            "secret=",
+            "password=",
+            "passwd=",
+            "signature=",
+            "sig=",
+            "auth=",
+            "apikey=",
+            "accesstoken=",
+            "authtoken=",
+            "refreshtoken=",
+            "idtoken=",
+            "sessiontoken=",
+            "clientsecret=",
+            "privatekey=",
+        ],
+        before: Before::NotAlnum,
+        shape: Shape::Query,
+        skip_word_like: false,
+    },
+];
+
+/// A compact Aho-Corasick DFA over needles matched ASCII case-insensitively, reporting every
+/// occurrence (overlapping ones included) with a tight per-byte loop: one class lookup, one
+/// transition, one compare (about 6 instructions per byte). It is built once from
+/// `aho_corasick::dfa::DFA`, whose own generic overlapping search costs about three times as much
+/// per byte, by walking its states.
+pub(crate) struct NeedleDfa {
+    /// Transitions: from state `s` on byte `b` go to `trans[s + classes[b]]`. States are
+    /// premultiplied by the row width (`1 << shift`), so a state is the index of its row.
+    trans: Vec<u32>,
+    /// Byte → class: 0 for bytes in no needle, one class per other byte (ASCII case folded).
+    classes: [u8; 256],
+    /// log2 of the row width.
+    shift: u32,
+    start: u32,
+    /// States below this are match states.
+    match_limit: u32,
+    /// For match state number `k` (`s >> shift`), the needles ending there.
+    matches: Vec<Vec<u32>>,
+    /// Needle lengths in bytes.
+    lens: Vec<u32>,
+}
+
+impl NeedleDfa {
+    /// `None` if the needles cannot be compiled (never for the constant needle lists here).
+    pub(crate) fn new(needles: &[&str]) -> Option<NeedleDfa> {
+        let dfa = DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .start_kind(StartKind::Unanchored)
+            .prefilter(false)
+            .build(needles)
+            .ok()?;
+        let mut classes = [0u8; 256];
+        let mut reps: Vec<u8> = vec![0]; // a representative byte per class
+        for n in needles {
+            for &b in n.as_bytes() {
+                let b = b.to_ascii_lowercase();
+                if classes[usize::from(b)] == 0 {
+                    classes[usize::from(b)] = u8::try_from(reps.len()).ok()?;
+                    reps.push(b);
+                }
+            }
+        }
+        for b in b'A'..=b'Z' {
+            classes[usize::from(b)] = classes[usize::from(b.to_ascii_lowercase())];
+        }
+        // Class 0's representative: a byte that is in no needle.
+        reps[0] = (0..=255u8).find(|&b| classes[usize::from(b)] == 0)?;
+        let shift = reps.len().next_power_of_two().trailing_zeros();
+        // Discover every state reachable from the start; aho-corasick's state ids index its own
+        // transition table, so a Vec maps them to ours.
+        let start = dfa.start_state(Anchored::No).ok()?;
+        let mut order = vec![start];
+        let mut seen = vec![false; start.as_usize() + 1];
+        seen[start.as_usize()] = true;
+        let mut k = 0;
+        while k < order.len() {
+            let sid = order[k];
+            k += 1;
+            for &b in &reps {
+                let next = dfa.next_state(Anchored::No, sid, b);
+                let i = next.as_usize();
+                if i >= seen.len() {
+                    seen.resize(i + 1, false);
+                }
+                if !seen[i] {
+                    seen[i] = true;
+                    order.push(next);
+                }
+            }
+        }
+        // Number match states first, so that `s < match_limit` tests for a match.
+        order.sort_by_key(|&sid| !dfa.is_match(sid));
+        let matching = order.iter().filter(|&&sid| dfa.is_match(sid)).count();
+        let mut ours = vec![0u32; seen.len()];
+        for (i, sid) in order.iter().enumerate() {
+            ours[sid.as_usize()] = u32::try_from(i << shift).ok()?;
+        }
+        let mut trans = vec![0u32; order.len() << shift];
+        for (i, &sid) in order.iter().enumerate() {
+            for (class, &b) in reps.iter().enumerate() {
+                trans[(i << shift) + class] = ours[dfa.next_state(Anchored::No, sid, b).as_usize()];
+            }
+        }
+        let matches = order[..matching]
+            .iter()
+            .map(|&sid| {
+                (0..dfa.match_len(sid))
+                    .map(|k| dfa.match_pattern(sid, k).as_u32())
+                    .collect()
+            })
+            .collect();
+        let dfa = NeedleDfa {
+            trans,
+            classes,
+            shift,
+            start: ours[start.as_usize()],
+            match_limit: u32::try_from(matching << shift).ok()?,
+            matches,
+            lens: needles.iter().map(|n| n.len() as u32).collect(),
+        };
+        dfa.in_bounds().then_some(dfa)
+    }
+
+    /// A DFA that never matches: the fallback should a needle list ever fail to compile (the
+    /// tests make sure the real ones do), so that nothing panics at run time.
+    pub(crate) fn never() -> NeedleDfa {
+        NeedleDfa {
+            trans: vec![0],
+            classes: [0; 256],
+            shift: 0,
+            start: 0,
+            match_limit: 0,
+            matches: Vec::new(),
+            lens: Vec::new(),
+        }
+    }
+
+    /// The invariant that makes [`NeedleDfa::scan`]'s unchecked indexing sound: the start state
+    /// and every transition are row starts (multiples of the row width) inside the table, and
+    /// every class is below the row width — so `state + class` is always a valid index.
+    fn in_bounds(&self) -> bool {
+        let width = 1usize << self.shift;
+        let row_ok = |s: u32| {
+            let s = s as usize;
+            s.is_multiple_of(width) && s + width <= self.trans.len()
+        };
+        row_ok(self.start)
+            && self.trans.iter().all(|&s| row_ok(s))
+            && self.classes.iter().all(|&c| usize::from(c) < width)
+    }
+
+    /// Number of match states; [`NeedleDfa::scan`] reports match state numbers below this.
+    pub(crate) fn match_states(&self) -> usize {
+        self.matches.len()
+    }
+
+    /// The needles (indexes into the list given to [`NeedleDfa::new`]) ending in match state `k`.
+    pub(crate) fn needles_of(&self, k: usize) -> &[u32] {
+        &self.matches[k]
+    }
+
+    /// Length in bytes of needle `n`.
+    pub(crate) fn needle_len(&self, n: u32) -> usize {
+        self.lens[n as usize] as usize
+    }
+
+    /// Calls `on_match(k, end)` each time the scan of `text` enters match state number `k`
+    /// (see [`NeedleDfa::needles_of`]) with `text[..end]` read.
+    #[inline]
+    pub(crate) fn scan(&self, text: &[u8], mut on_match: impl FnMut(usize, usize)) {
+        let trans = self.trans.as_slice();
+        let classes = &self.classes;
+        let limit = self.match_limit;
+        let shift = self.shift;
+        // The hot loop: about six instructions per byte. A checked index would add two.
+        let step = |s: u32, b: u8| {
+            let i = (s + u32::from(classes[usize::from(b)])) as usize;
+            // SAFETY: `s` is the start state or a value read from `trans`, so a row start with
+            // `s + row width <= trans.len()`, and every class is below the row width; `new`
+            // returns a DFA only when `in_bounds` has verified exactly that for every entry.
+            // Hence `i < trans.len()`.
+            unsafe { *trans.get_unchecked(i) }
+        };
+        let mut s = self.start;
+        let mut at = 0;
+        // Unrolled by eight: the loop bookkeeping is paid once per eight bytes.
+        let mut blocks = text.chunks_exact(8);
+        for block in &mut blocks {
+            for (k, &b) in block.iter().enumerate() {
+                s = step(s, b);
+                if s < limit {
+                    on_match((s >> shift) as usize, at + k + 1);
+                }
+            }
+            at += 8;
+        }
+        for &b in blocks.remainder() {
+            at += 1;
+            s = step(s, b);
+            if s < limit {
+                on_match((s >> shift) as usize, at);
+            }
+        }
+    }
+}
+
+struct Scanner {
+    /// Scrub needles only, for [`scrub`] on its own.
+    dfa: NeedleDfa,
+    /// Needle number ([`family_needles`] order) → (needle, family index).
+    needles: Vec<(&'static str, u8)>,
+}
+
+/// Every family needle, numbered in this order, with its family index.
+pub(crate) fn family_needles() -> impl Iterator<Item = (&'static str, u8)> {
+    FAMILIES
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| f.needles.iter().map(move |n| (*n, i as u8)))
+}
+
+static SCANNER: LazyLock<Scanner> = LazyLock::new(|| {
+    let needles: Vec<(&str, u8)> = family_needles().collect();
+    let texts: Vec<&str> = needles.iter().map(|n| n.0).collect();
+    let dfa = NeedleDfa::new(&texts).unwrap_or_else(NeedleDfa::never);
+    Scanner { dfa, needles }
+});
+
+/// A place where family needle number `needle` ([`family_needles`] order) starts, found by a
+/// scan of the text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Candidate {
+    pub(crate) pos: usize,
+    pub(crate) needle: u16,
+}
+
+/// Candidates of one text, kept inline (no allocation) up to 16.
+#[derive(Debug, Default)]
+pub(crate) struct Candidates {
+    inline: [Candidate; 16],
+    len: usize,
+    spill: Vec<Candidate>,
+}
+
+impl Candidates {
+    pub(crate) fn push(&mut self, pos: usize, needle: u16) {
+        let c = Candidate { pos, needle };
+        if !self.spill.is_empty() {
+            self.spill.push(c);
+        } else if self.len < self.inline.len() {
+            self.inline[self.len] = c;
+            self.len += 1;
+        } else {
+            self.spill.extend_from_slice(&self.inline);
+            self.spill.push(c);
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [Candidate] {
+        if self.spill.is_empty() {
+            &mut self.inline[..self.len]
+        } else {
+            &mut self.spill
+        }
+    }
+}
+
+/// Replaces every secret (SPEC §2 Scrubbing families + the given literal `secrets`) by
+/// [`REDACTED`]. Empty secrets, and secrets that are part of the `[REDACTED]` marker itself, are
+/// ignored. Returns `Cow::Borrowed` when nothing matched.
+pub fn scrub<'a>(text: &'a str, secrets: &[&str]) -> Cow<'a, str> {
+    match redact_literals(text, secrets) {
+        Cow::Borrowed(t) => match redact_families(t, &mut scan_candidates(t), usize::MAX) {
+            Some(s) => Cow::Owned(s),
+            None => Cow::Borrowed(t),
+        },
+        Cow::Owned(t) => {
+            let mut cands = scan_candidates(&t);
+            Cow::Owned(redact_families(&t, &mut cands, usize::MAX).unwrap_or(t))
+        }
+    }
+}
+
+/// [`scrub`] for a text whose family needles were already found by the caller's own scan
+/// (`cands`: every family needle starting in `text`; extra ones past its end are ignored). This
+/// is how classification scrubs its message without a second pass over the text.
+///
+/// `limit`: only the first `limit` bytes of the result are wanted (the result is then a prefix
+/// of `scrub(text)` at least that long, or all of it); `usize::MAX` for all.
+pub(crate) fn scrub_prescanned<'a>(
+    text: &'a str,
+    secrets: &[&str],
+    cands: &mut Candidates,
+    limit: usize,
+) -> Cow<'a, str> {
+    match redact_literals(text, secrets) {
+        Cow::Borrowed(t) => match redact_families(t, cands, limit) {
+            Some(s) => Cow::Owned(s),
+            None => Cow::Borrowed(t),
+        },
+        // Positions moved: scan the new text.
+        Cow::Owned(t) => {
+            let mut cands = scan_candidates(&t);
+            Cow::Owned(redact_families(&t, &mut cands, limit).unwrap_or(t))
+        }
+    }
+}
+
+fn scan_candidates(text: &str) -> Candidates {
+    let sc = &*SCANNER;
+    let mut cands = Candidates::default();
+    sc.dfa.scan(text.as_bytes(), |k, end| {
+        for &n in sc.dfa.needles_of(k) {
+            cands.push(end - sc.dfa.needle_len(n), n as u16);
+        }
+    });
+    cands
+}
+
+/// `text.contains(secret)`, fast for long secrets too: the standard library searches needles of
+/// up to 32 bytes with SIMD (on x86_64) and longer ones with the slower Two-Way algorithm, so the
+/// first 32 bytes are looked for first; a callback token is usually longer.
+fn contains_literal(text: &str, secret: &str) -> bool {
+    let mut head = secret.len().min(32);
+    while !secret.is_char_boundary(head) {
+        head -= 1;
+    }
+    text.contains(&secret[..head]) && (head == secret.len() || text.contains(secret))
+}
+
+fn usable_secret(s: &str) -> bool {
+    !s.is_empty() && !REDACTED.contains(s)
+}
+
+/// Pass 1: literal secrets. Occurrences of different secrets that overlap or touch are merged
+/// into one `[REDACTED]`, so no fragment of either survives. Memory stays O(number of secrets).
+fn redact_literals<'a>(text: &'a str, secrets: &[&str]) -> Cow<'a, str> {
+    if !secrets
+        .iter()
+        .any(|s| usable_secret(s) && contains_literal(text, s))
+    {
+        return Cow::Borrowed(text);
+    }
+    // One iterator of (non-overlapping) occurrences per secret, merged by start.
+    let mut iters: Vec<_> = secrets
+        .iter()
+        .filter(|s| usable_secret(s))
+        .map(|s| {
+            text.match_indices(*s)
+                .map(|(i, m)| (i, i + m.len()))
+                .peekable()
+        })
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0; // bytes of `text` already handled
+    let mut span: Option<(usize, usize)> = None; // the merged span being built
+    loop {
+        // The earliest next occurrence over all secrets.
+        let next = iters
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(k, it)| it.peek().map(|&(s, _)| (s, k)))
+            .min();
+        match (span, next) {
+            (Some((s, e)), Some((ns, k))) if ns <= e => {
+                let ne = iters[k].next().map_or(e, |(_, ne)| ne);
+                span = Some((s, e.max(ne)));
+            }
+            (_, next) => {
+                if let Some((s, e)) = span.take() {
+                    if s >= copied {
+                        out.push_str(&text[copied..s]);
+                        out.push_str(REDACTED);
+                        copied = e;
+                    } else {
+                        // Starts inside text already replaced: extend the replacement.
+                        copied = copied.max(e);
+                    }
+                }
+                let Some((_, k)) = next else { break };
+                span = iters[k].next();
+            }
+        }
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Prose rather than a credential: letters, `-` and `_` only, and no capital after the first
+/// letter ("token", "Token", "authentication", "learn-compatibility-module"). A random credential
+/// of 20+ characters practically always has a digit or an inner capital.
+fn word_like(s: &[u8]) -> bool {
+    s.iter()
+        .all(|&b| b.is_ascii_alphabetic() || b == b'-' || b == b'_')
+        && !s.iter().skip(1).any(u8::is_ascii_uppercase)
+}
+
+/// Length of the run of bytes at the start of `s` that satisfy `f`.
+fn run(s: &[u8], f: impl Fn(u8) -> bool) -> usize {
+    s.iter().take_while(|&&b| f(b)).count()
+}
+
+/// Where the credential of `fam` starting at `text[start..]` (at a needle `needle` long) lies:
+/// `(from, to, end)` — replace `from..to`, and no other match may start before `end`. `None`
+/// when there is no credential there.
+fn match_family(
+    fam: &Family,
+    text: &[u8],
+    start: usize,
+    needle: &str,
+) -> Option<(usize, usize, usize)> {
+    let rest = &text[start..];
+    match fam.shape {
+        Shape::Key {
+            class,
+            min,
+            word_end,
+        } => {
+            let body = rest.strip_prefix(needle.as_bytes())?;
+            let n = run(body, |b| class.has(b));
+            if n < min
+                || (word_end && body.get(min).is_some_and(|&b| is_word_byte(b) || b == b'['))
+                || (fam.skip_word_like && word_like(&body[..n]))
+            {
+                return None;
+            }
+            let end = start + needle.len() + if word_end { min } else { n };
+            Some((start, end, end))
+        }
+        Shape::Bearer => {
+            let after = rest.get(needle.len()..)?;
+            let blanks = run(after, |b| b == b' ' || b == b'\t');
+            let cred = &after[blanks..];
+            let n = run(cred, |b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+            });
+            let pad = run(&cred[n..], |b| b == b'=');
+            if blanks == 0 || n == 0 || word_like(&cred[..n]) {
+                return None;
+            }
+            let from = start + needle.len() + blanks;
+            Some((from, from + n + pad, from + n + pad))
+        }
+        Shape::Userinfo => {
+            let after = rest.get(3..)?;
+            let stop = |b: u8| {
+                b.is_ascii_whitespace()
+                    || matches!(
+                        b,
+                        b'/' | b'?' | b'#' | b'@' | b'"' | b'\'' | b'<' | b'>' | b'[' | b']'
+                    )
+            };
+            let user = run(after, |b| !stop(b) && b != b':');
+            if user == 0 || after.get(user) != Some(&b':') {
+                return None;
+            }
+            let pass = run(&after[user + 1..], |b| !stop(b));
+            let at = user + 1 + pass;
+            if after.get(at) != Some(&b'@') {
+                return None;
+            }
+            Some((start + 3, start + 3 + at, start + 3 + at + 1))
+        }
+        Shape::Query => {
+            let value = rest.get(needle.len()..)?;
+            let n = run(value, |b| {
+                !b.is_ascii_whitespace()
+                    && !matches!(
+                        b,
+                        b'&' | b'#'
+                            | b'"'
+                            | b'\''
+                            | b'`'
+                            | b'<'
+                            | b'>'
+                            | b'['
+                            | b']'
+                            | b'('
+                            | b')'
+                            | b'{'
+                            | b'}'
+                            | b'|'
+                            | b'\\'
+                            | b','
+                            | b';'
+                            | b':'
+                    )
+            });
+            if n == 0 {
+                return None;
+            }
+            let from = start + needle.len();
+            Some((from, from + n, from + n))
+        }
+        Shape::Jwt => {
+            let b64 = |b: u8| Class::AlnumDashUnder.has(b);
+            let body = rest.strip_prefix(b"eyJ")?;
+            let header = run(body, b64);
+            let payload = body[header..]
+                .strip_prefix(b".eyJ")
+                .filter(|_| header >= 5)?;
+            let mut len = 3 + header + 4 + run(payload, b64);
+            if let Some(sig) = rest[len..].strip_prefix(b".") {
+                len += 1 + run(sig, b64);
+            }
+            Some((start, start + len, start + len))
+        }
+    }
+}
+
+/// Pass 2: families, at the candidate positions (leftmost first; a redacted span hides the
+/// candidates inside it). `None` when nothing was redacted.
+///
+/// `limit`: only the first `limit` bytes of the output are wanted; candidates past that are not
+/// examined and the output may end soon after `limit` (`usize::MAX`: the whole text).
+fn redact_families(text: &str, cands: &mut Candidates, limit: usize) -> Option<String> {
+    let sc = &*SCANNER;
+    let bytes = text.as_bytes();
+    let cands = cands.as_mut_slice();
+    if cands.is_empty() {
+        return None;
+    }
+    cands.sort_unstable();
+    let mut out: Option<String> = None;
+    let mut copied = 0; // bytes of `text` already written to `out` (or consumed)
+    let mut done = 0; // no new match may start before this (inside a redacted span)
+    let mut cut = text.len(); // where the copied text ends
+    for &Candidate { pos: start, needle } in cands.iter() {
+        if start < done || start >= text.len() {
+            continue;
+        }
+        let written = out.as_ref().map_or(0, String::len);
+        if written.saturating_add(start - copied) >= limit {
+            // Everything wanted is unchanged text from here on.
+            cut = ceil_boundary(text, copied + limit.saturating_sub(written));
+            break;
+        }
+        let Some(&(needle, family)) = sc.needles.get(usize::from(needle)) else {
+            continue;
+        };
+        let fam = &FAMILIES[usize::from(family)];
+        let ok_before = match (fam.before, start.checked_sub(1).map(|i| bytes[i])) {
+            (_, None) | (Before::Any, _) => true,
+            (Before::NotWord, Some(b)) => !is_word_byte(b),
+            (Before::NotAlnum, Some(b)) => !b.is_ascii_alphanumeric(),
+        };
+        if !ok_before {
+            continue;
+        }
+        let Some((from, to, end)) = match_family(fam, bytes, start, needle) else {
+            continue;
+        };
+        // Every shape ends its ranges at ASCII bytes or the end: char boundaries.
+        let o = out.get_or_insert_with(|| String::with_capacity(text.len().min(limit) + 64));
+        o.push_str(&text[copied..from]);
+        o.push_str(REDACTED);
+        copied = to;
+        done = end;
+    }
+    let mut o = out?;
+    o.push_str(&text[copied..cut.max(copied)]);
+    Some(o)
+}
+
+/// Smallest char boundary of `s` at or above `i` (or `s.len()`).
+fn ceil_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Property-test cases: `default`, or `PROPTEST_CASES` for a longer run.
+    fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
+    fn s(text: &str) -> String {
+        scrub(text, &[]).into_owned()
+    }
+
+    /// (input, expected) per family: a positive and a negative case each.
+    const CASES: &[(&str, &str)] = &[
+        // Bearer
+        (
+            "Authorization: Bearer abc123DEF456ghi789.jkl-mno_pqr~stu+vw/xyz==",
+            "Authorization: Bearer [REDACTED]",
+        ),
+        ("curl -H 'authorization: bearer 0123456789abcdef'", "curl -H 'authorization: bearer [REDACTED]'"),
+        ("Error: invalid Bearer token provided", "Error: invalid Bearer token provided"),
+        ("Invalid Bearer Token", "Invalid Bearer Token"),
+        ("use Bearer <token> in the header", "use Bearer <token> in the header"),
+        // sk-
+        (
+            "Incorrect API key provided: sk-proj-AbCdEf1234567890AbCdEf1234567890. You can find",
+            "Incorrect API key provided: [REDACTED]. You can find",
+        ),
+        (
+            "x-api-key: sk-ant-api03-abcDEF123_456-ghiJKL789mnoPQR",
+            "x-api-key: [REDACTED]",
+        ),
+        ("sk-or-v1-0123456789abcdef0123456789abcdef", "[REDACTED]"),
+        ("desk-top task-force risk-assessment-for-the-big-project sk-short", "desk-top task-force risk-assessment-for-the-big-project sk-short"),
+        ("see sk-learn-compatibility-module", "see sk-learn-compatibility-module"),
+        // Stripe
+        ("key sk_live_51HxAbCdEfGhIjKlMn0123", "key [REDACTED]"),
+        ("the sk_live_ prefix", "the sk_live_ prefix"),
+        // GitHub
+        ("token ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 used", "token [REDACTED] used"),
+        ("ghs_abcdefghijklmnopqrstuvwxyz0123456789", "[REDACTED]"),
+        (
+            "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRS",
+            "[REDACTED]",
+        ),
+        ("the ghp_ prefix and ghp_short1234", "the ghp_ prefix and ghp_short1234"),
+        // GitLab
+        ("glpat-xYz0123456789abcdefGHIJ failed", "[REDACTED] failed"),
+        ("glpat-short", "glpat-short"),
+        // Linear
+        ("lin_api_0123456789abcdefghijABCDEFGHIJklmnopqrst", "[REDACTED]"),
+        ("lin_oauth_0123456789abcdef0123456789abcdef0123", "[REDACTED]"),
+        ("lin_api_ is the prefix", "lin_api_ is the prefix"),
+        // Slack
+        ("xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "[REDACTED]"),
+        ("xoxp-1234567890-abc", "[REDACTED]"),
+        ("xoxb-short", "xoxb-short"),
+        // AWS
+        ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "aws_access_key_id = [REDACTED]"),
+        ("ASIAY34FZKBOKMUTVV7A in use", "[REDACTED] in use"),
+        ("Asia/Dubai AKIA AKIAIOSFODNN7EXAMPLE2", "Asia/Dubai AKIA AKIAIOSFODNN7EXAMPLE2"),
+        // Google
+        ("API key AIzaSyA1234567890abcdefghijklmnopqrstuv not valid", "API key [REDACTED] not valid"),
+        ("AIzaShort", "AIzaShort"),
+        // Hugging Face / npm
+        ("HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567", "HF_TOKEN=[REDACTED]"),
+        ("auth hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567 failed", "auth [REDACTED] failed"),
+        ("npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "[REDACTED]"),
+        ("the hf_hub_download call and npm_config_cache", "the hf_hub_download call and npm_config_cache"),
+        // JWT
+        (
+            "token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
+            "token [REDACTED] end",
+        ),
+        ("eyJhbGciOiJIUzI1NiJ9 alone is a header", "eyJhbGciOiJIUzI1NiJ9 alone is a header"),
+        // URL userinfo
+        (
+            "fatal: unable to access 'https://user:s3cr3t@github.com/org/repo.git/'",
+            "fatal: unable to access 'https://[REDACTED]@github.com/org/repo.git/'",
+        ),
+        (
+            "https://x-access-token:abc@github.com/a/b",
+            "https://[REDACTED]@github.com/a/b",
+        ),
+        (
+            "see https://docs.anthropic.com/en/api/rate-limits and http://localhost:3000/x@y and git@github.com:org/repo.git",
+            "see https://docs.anthropic.com/en/api/rate-limits and http://localhost:3000/x@y and git@github.com:org/repo.git",
+        ),
+        ("http://[::1]:8080/health", "http://[::1]:8080/health"),
+        // Query values
+        (
+            "Error fetching from https://generativelanguage.googleapis.com/v1/models/gemini-pro:generateContent?key=AIzaSyFAKE-FAKE-FAKE-FAKE-FAKE-FAKE0000: [429 Too Many Requests]",
+            "Error fetching from https://generativelanguage.googleapis.com/v1/models/gemini-pro:generateContent?key=[REDACTED]: [429 Too Many Requests]",
+        ),
+        (
+            "GET /cb?access_token=abc.def&state=1&api_key=XYZ&client_secret=shh&token=t0k",
+            "GET /cb?access_token=[REDACTED]&state=1&api_key=[REDACTED]&client_secret=[REDACTED]&token=[REDACTED]",
+        ),
+        ("url?apiKey=abc123&secret=zzz", "url?apiKey=[REDACTED]&secret=[REDACTED]"),
+        (
+            "max_tokens=4096 tokens per min monkey=1 key= primary_keys=2",
+            "max_tokens=4096 tokens per min monkey=1 key= primary_keys=2",
+        ),
+        // Ordinary text
+        (
+            "at Object.<anonymous> (/home/user/project/src/index.ts:12:5)\n    at Module._compile (node:internal/modules/cjs/loader:1105:14)",
+            "at Object.<anonymous> (/home/user/project/src/index.ts:12:5)\n    at Module._compile (node:internal/modules/cjs/loader:1105:14)",
+        ),
+        (
+            "commit 9c84b52ce87fbe62a1b2c3d4e5f60718293a4b5c request cfaf2c7c-7a57-4817-92fc-4e18058311df",
+            "commit 9c84b52ce87fbe62a1b2c3d4e5f60718293a4b5c request cfaf2c7c-7a57-4817-92fc-4e18058311df",
+        ),
+        (
+            "max_tokens: 128001 > 64000, which is the maximum allowed number of output tokens",
+            "max_tokens: 128001 > 64000, which is the maximum allowed number of output tokens",
+        ),
+    ];
+
+    #[test]
+    fn families_positive_and_negative() {
+        let mut bad = Vec::new();
+        for (input, want) in CASES {
+            let got = s(input);
+            if got != *want {
+                bad.push(format!("\n  in:   {input}\n  want: {want}\n  got:  {got}"));
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "{} scrub mismatches:{}",
+            bad.len(),
+            bad.concat()
+        );
+    }
+
+    #[test]
+    fn tables_build() {
+        assert!(SCANNER.dfa.match_states() > 0);
+        assert!(NeedleDfa::never().in_bounds());
+        let mut hits = 0;
+        NeedleDfa::never().scan(b"anything at all", |_, _| hits += 1);
+        assert_eq!(hits, 0);
+    }
+
+    #[test]
+    fn borrowed_when_clean() {
+        let t = "API Error: 500 Internal server error. See https://status.claude.com.";
+        assert!(matches!(scrub(t, &["tok123"]), Cow::Borrowed(_)));
+        assert!(matches!(scrub("", &[]), Cow::Borrowed(_)));
+        assert!(matches!(scrub(t, &[""]), Cow::Borrowed(_)));
+        assert!(matches!(scrub("Asia/Dubai", &[]), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn literal_secrets() {
+        let tok = "cb-tok.en+with*regex(chars)";
+        let t = format!("POST failed: Authorization: {tok} / again{tok}again");
+        assert_eq!(
+            scrub(&t, &[tok]),
+            "POST failed: Authorization: [REDACTED] / again[REDACTED]again"
+        );
+        // Overlapping and nested secrets leave no fragment.
+        assert_eq!(scrub("xxabcdefyy", &["abcd", "cdef"]), "xx[REDACTED]yy");
+        assert_eq!(scrub("xxabcdefyy", &["cd", "abcdef"]), "xx[REDACTED]yy");
+        // Occurrences of one secret are taken left to right, without overlap: what is left
+        // ("a") is no longer the secret.
+        assert_eq!(scrub("aaaa", &["aaa"]), "[REDACTED]a");
+        assert_eq!(
+            scrub("xaaay aaa", &["aaa", "aay"]),
+            "x[REDACTED] [REDACTED]"
+        );
+        // Empty and marker-part secrets are ignored.
+        assert_eq!(scrub("a [REDACTED] b", &["", "RED", "]"]), "a [REDACTED] b");
+        // Literal secret next to a family match.
+        assert_eq!(
+            scrub(
+                "Bearer SECRETTOKEN1 and sk-ant-abcdefghijklmnopqrstuvwxyz012",
+                &["SECRETTOKEN1"]
+            ),
+            "Bearer [REDACTED] and [REDACTED]"
+        );
+        // Multi-byte text around the secret.
+        assert_eq!(scrub("é🙂tokÿ🙂", &["tok"]), "é🙂[REDACTED]ÿ🙂");
+    }
+
+    #[test]
+    fn idempotent_on_cases() {
+        for (input, _) in CASES {
+            let once = s(input);
+            assert_eq!(s(&once), once, "{input}");
+        }
+        let tricky = "https://u:p@h Bearer [REDACTED] key=[REDACTED] sk-[REDACTED]abcdefghijklmnopqrstuvwxyz";
+        let once = s(tricky);
+        assert_eq!(s(&once), once);
+    }
+
+    fn alnum(len: usize) -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".to_vec(),
+            ),
+            len,
+        )
+        .prop_map(|v| String::from_utf8(v).unwrap_or_default())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases(512)))]
+
+        #[test]
+        fn prop_idempotent(text in ".{0,400}") {
+            let once = s(&text);
+            prop_assert_eq!(s(&once), once.clone());
+        }
+
+        #[test]
+        fn prop_idempotent_tokenish(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "Bearer ", "bearer\t", "sk-", "ghp_", "https://", "://", "u:p@", "@", ":", "key=",
+                    "token=", "AKIA", "eyJ", ".", "-", "_", "[REDACTED]", "abc", "XYZ0123456789",
+                    "0123456789abcdefghij", " ", "&", "?", "=", "glpat-", "lin_api_", "xoxb-", "AIza",
+                    "ABCDEFGHIJKLMNOP", "01234567890123456789012345678901234", "eyJhbGciOi", ".eyJ",
+                    "#", "/", "sk-ant-", "hf_", "\t", "[", "]",
+                ]),
+                0..40,
+            )
+        ) {
+            let text = parts.concat();
+            let once = s(&text);
+            prop_assert_eq!(s(&once), once.clone(), "input {:?}", text);
+        }
+
+        #[test]
+        fn prop_planted_secrets_never_survive(
+            before in ".{0,200}",
+            after in ".{0,200}",
+            secret in alnum(12),
+            gh in alnum(36),
+        ) {
+            // Literal secret passed as `secrets`, planted between arbitrary texts.
+            let text = format!("{before}{secret}{after}");
+            let out = scrub(&text, &[&secret]);
+            prop_assert!(!out.contains(&secret), "{:?} -> {:?}", text, out);
+            // A GitHub classic PAT planted anywhere.
+            let key = format!("ghp_{gh}");
+            let text = format!("{before}{key}{after}");
+            let out = scrub(&text, &[]);
+            prop_assert!(!out.contains(&key), "{:?} -> {:?}", text, out);
+            prop_assert_eq!(scrub(&out, &[]), out.clone());
+        }
+
+        #[test]
+        fn prop_no_panic_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = scrub(&text, &["x", "\u{FFFD}"]);
+        }
+    }
 }
