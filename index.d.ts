@@ -29,12 +29,12 @@ export declare class TelemetryReporter {
    * Waits until every event queued before the call is delivered or finally failed, or the
    * time is up (default 2000 ms). Never rejects.
    */
-  flush(timeoutMs?: number | undefined | null): Promise<FlushOutcome>
+  flush(timeoutMs?: number): Promise<FlushOutcome>
   /**
    * Stops accepting events (later reports: `disabled`, reason `shut down`), flushes for at
    * most `timeoutMs` (default 2000), then abandons what is left. Never rejects.
    */
-  shutdown(timeoutMs?: number | undefined | null): Promise<FlushOutcome>
+  shutdown(timeoutMs?: number): Promise<FlushOutcome>
   /** Counters since this reporter started. */
   stats(): TelemetryStats
 }
@@ -94,7 +94,7 @@ export interface CyrusAgentSessionLike {
 export declare function extractCallbackContext(headers: Record<string, string | string[] | undefined> | CallbackContext | null | undefined): CallbackContext | null
 
 /** Flushes the module-level reporter; see `TelemetryReporter.flush`. */
-export declare function flush(timeoutMs?: number | undefined | null): Promise<FlushOutcome>
+export declare function flush(timeoutMs?: number): Promise<FlushOutcome>
 
 /** Result of `flush` and `shutdown`; they never reject. */
 export interface FlushOutcome {
@@ -179,7 +179,7 @@ export interface SetContextResult {
 }
 
 /** Shuts the module-level reporter down; see `TelemetryReporter.shutdown`. */
-export declare function shutdown(timeoutMs?: number | undefined | null): Promise<FlushOutcome>
+export declare function shutdown(timeoutMs?: number): Promise<FlushOutcome>
 
 /** Counters of the module-level reporter. */
 export declare function stats(): TelemetryStats

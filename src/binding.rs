@@ -772,8 +772,11 @@ fn stats_object(stats: Stats) -> TelemetryStats {
     }
 }
 
-fn timeout_of(timeout_ms: Option<f64>) -> Duration {
+/// A flush/shutdown timeout: any non-negative finite number of ms; anything else (a string,
+/// NaN, a Symbol …) means the default, because these promises never reject.
+fn timeout_of(env: &Env, timeout_ms: Option<Unknown<'_>>) -> Duration {
     let ms = timeout_ms
+        .and_then(|value| number(env.raw(), value.raw()))
         .filter(|ms| ms.is_finite() && *ms >= 0.0)
         .unwrap_or(DEFAULT_FLUSH_MS);
     Duration::from_secs_f64(ms.min(24.0 * 3_600_000.0) / 1000.0)
@@ -901,19 +904,39 @@ impl TelemetryReporter {
 
     /// Waits until every event queued before the call is delivered or finally failed, or the
     /// time is up (default 2000 ms). Never rejects.
-    #[napi(catch_unwind, ts_return_type = "Promise<FlushOutcome>")]
-    pub fn flush<'env>(&self, env: &'env Env, timeout_ms: Option<f64>) -> Result<Object<'env>> {
-        settle(env, &self.inner, self.inner.flush(timeout_of(timeout_ms)))
+    #[napi(
+        catch_unwind,
+        ts_args_type = "timeoutMs?: number",
+        ts_return_type = "Promise<FlushOutcome>"
+    )]
+    pub fn flush<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<Unknown<'_>>,
+    ) -> Result<Object<'env>> {
+        settle(
+            env,
+            &self.inner,
+            self.inner.flush(timeout_of(env, timeout_ms)),
+        )
     }
 
     /// Stops accepting events (later reports: `disabled`, reason `shut down`), flushes for at
     /// most `timeoutMs` (default 2000), then abandons what is left. Never rejects.
-    #[napi(catch_unwind, ts_return_type = "Promise<FlushOutcome>")]
-    pub fn shutdown<'env>(&self, env: &'env Env, timeout_ms: Option<f64>) -> Result<Object<'env>> {
+    #[napi(
+        catch_unwind,
+        ts_args_type = "timeoutMs?: number",
+        ts_return_type = "Promise<FlushOutcome>"
+    )]
+    pub fn shutdown<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<Unknown<'_>>,
+    ) -> Result<Object<'env>> {
         settle(
             env,
             &self.inner,
-            self.inner.shutdown(timeout_of(timeout_ms)),
+            self.inner.shutdown(timeout_of(env, timeout_ms)),
         )
     }
 
@@ -1089,17 +1112,29 @@ pub fn report_session_error(
 }
 
 /// Flushes the module-level reporter; see `TelemetryReporter.flush`.
-#[napi(catch_unwind, ts_return_type = "Promise<FlushOutcome>")]
-pub fn flush(env: &Env, timeout_ms: Option<f64>) -> Result<Object<'_>> {
+#[napi(
+    catch_unwind,
+    ts_args_type = "timeoutMs?: number",
+    ts_return_type = "Promise<FlushOutcome>"
+)]
+pub fn flush<'env>(env: &'env Env, timeout_ms: Option<Unknown<'_>>) -> Result<Object<'env>> {
     let reporter = module_reporter();
-    settle(env, &reporter, reporter.flush(timeout_of(timeout_ms)))
+    settle(env, &reporter, reporter.flush(timeout_of(env, timeout_ms)))
 }
 
 /// Shuts the module-level reporter down; see `TelemetryReporter.shutdown`.
-#[napi(catch_unwind, ts_return_type = "Promise<FlushOutcome>")]
-pub fn shutdown(env: &Env, timeout_ms: Option<f64>) -> Result<Object<'_>> {
+#[napi(
+    catch_unwind,
+    ts_args_type = "timeoutMs?: number",
+    ts_return_type = "Promise<FlushOutcome>"
+)]
+pub fn shutdown<'env>(env: &'env Env, timeout_ms: Option<Unknown<'_>>) -> Result<Object<'env>> {
     let reporter = module_reporter();
-    settle(env, &reporter, reporter.shutdown(timeout_of(timeout_ms)))
+    settle(
+        env,
+        &reporter,
+        reporter.shutdown(timeout_of(env, timeout_ms)),
+    )
 }
 
 /// Counters of the module-level reporter.

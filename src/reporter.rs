@@ -857,7 +857,7 @@ impl Reporter {
         let mut waiting_for_slot = Some(Gauge::enter(&counters.waiting_for_slot));
         let mut attempt_number = 1;
         let result = loop {
-            let Ok(_slot) = self.shared.concurrency.acquire().await else {
+            let Ok(slot) = self.shared.concurrency.acquire().await else {
                 break Err((Failure::Network, attempt_number, Ending::GaveUp));
             };
             waiting_for_slot = None;
@@ -876,6 +876,8 @@ impl Reporter {
                     Attempt::Final(Failure::Network)
                 }
             };
+            // The slot is for the request only, never for the wait before the next attempt.
+            drop(slot);
             match attempt {
                 Attempt::Delivered => break Ok(attempt_number),
                 Attempt::Final(failure) => break Err((failure, attempt_number, Ending::Final)),
