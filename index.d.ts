@@ -23,6 +23,11 @@ export declare class TelemetryReporter {
   setCallbackContext(headersOrContext: Record<string, string | string[] | undefined> | CallbackContext | null | undefined): SetContextResult
   /** Reports a completed session; see the module-level `reportSessionError`. */
   reportSessionError(session: CyrusAgentSessionLike, result: SdkResultMessageLike, options?: ReportOptions): ReportOutcome
+  /**
+   * The fast path behind `reportSessionError` (used by the package entry): the fields
+   * already read, the outcome packed into one string. Not meant to be called directly.
+   */
+  reportFields(sessionId: string | undefined | null, createdAt: number | undefined | null, issueId: string | undefined | null, issueIdentifier: string | undefined | null, subtype: string | undefined | null, isError: boolean, result: string | undefined | null, errors: Array<string> | undefined | null, stopRequested: boolean): string
   /** Classifies without reporting; the captured token is scrubbed too. */
   classifySessionError(result: SdkResultMessageLike, options?: ClassifyOptions): SessionErrorClassification | null
   /**
@@ -103,6 +108,12 @@ export interface FlushOutcome {
   /** Events of that snapshot still unfinished when the time ran out. */
   pending: number
 }
+
+/**
+ * The fast path behind the module-level `reportSessionError` (used by the package entry).
+ * Not meant to be called directly.
+ */
+export declare function reportFields(sessionId: string | undefined | null, createdAt: number | undefined | null, issueId: string | undefined | null, issueIdentifier: string | undefined | null, subtype: string | undefined | null, isError: boolean, result: string | undefined | null, errors: Array<string> | undefined | null, stopRequested: boolean): string
 
 /** Options of `reportSessionError`. */
 export interface ReportOptions {

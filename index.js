@@ -840,6 +840,7 @@ module.exports.classifySessionError = nativeBinding.classifySessionError
 module.exports.configure = nativeBinding.configure
 module.exports.extractCallbackContext = nativeBinding.extractCallbackContext
 module.exports.flush = nativeBinding.flush
+module.exports.reportFields = nativeBinding.reportFields
 module.exports.reportSessionError = nativeBinding.reportSessionError
 module.exports.setCallbackContext = nativeBinding.setCallbackContext
 module.exports.shutdown = nativeBinding.shutdown

@@ -1,8 +1,8 @@
-// ESM entry: the generated CommonJS loader (index.js) re-exported with named exports.
+// ESM entry: the CommonJS entry (entry.cjs over the generated loader) with named exports.
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const binding = require('./index.js')
+const binding = require('./entry.cjs')
 
 export const {
   TelemetryReporter,

@@ -520,10 +520,7 @@ fn read_session(
         property(env, session, c"issueContext").filter(|value| is_object(env, *value));
     let from_context =
         |key: &CStr| issue_context.and_then(|context| string_property(env, context, key));
-    let session_id = session_id
-        .filter(|id| !id.is_empty())
-        .or_else(|| string_property(env, session, c"id").filter(|id| !id.is_empty()))
-        .ok_or("session has no id (pass options.sessionId or a session with an id)")?;
+    let session_id = session_id_of(session_id, || string_property(env, session, c"id"))?;
     Ok(SessionInfo {
         session_id,
         created_at_ms: property(env, session, c"createdAt").and_then(|value| number(env, value)),
@@ -534,6 +531,17 @@ fn read_session(
                 .and_then(|issue| string_property(env, issue, c"identifier"))
         }),
     })
+}
+
+/// `options.sessionId ?? session.id`, empty strings counting as absent.
+fn session_id_of(
+    from_options: Option<String>,
+    from_session: impl FnOnce() -> Option<String>,
+) -> std::result::Result<String, String> {
+    from_options
+        .filter(|id| !id.is_empty())
+        .or_else(|| from_session().filter(|id| !id.is_empty()))
+        .ok_or_else(|| "session has no id (pass options.sessionId or a session with an id)".into())
 }
 
 fn stop_requested(env: sys::napi_env, options: Option<sys::napi_value>) -> bool {
@@ -888,6 +896,38 @@ impl TelemetryReporter {
         report(&self.inner, &env, session, result, options)
     }
 
+    /// The fast path behind `reportSessionError` (used by the package entry): the fields
+    /// already read, the outcome packed into one string. Not meant to be called directly.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)] // one plain argument per field is the point
+    pub fn report_fields(
+        &self,
+        session_id: Option<String>,
+        created_at: Option<f64>,
+        issue_id: Option<String>,
+        issue_identifier: Option<String>,
+        subtype: Option<String>,
+        is_error: bool,
+        result: Option<String>,
+        errors: Option<Vec<String>>,
+        stop_requested: bool,
+    ) -> String {
+        report_plain(
+            &self.inner,
+            ReportFields {
+                session_id,
+                created_at,
+                issue_id,
+                issue_identifier,
+                subtype,
+                is_error,
+                result,
+                errors,
+                stop_requested,
+            },
+        )
+    }
+
     /// Classifies without reporting; the captured token is scrubbed too.
     #[napi(
         catch_unwind,
@@ -976,22 +1016,100 @@ fn report(
     result: Unknown<'_>,
     options: Option<Unknown<'_>>,
 ) -> ReportOutcome {
-    let internal_error = || ReportOutcome {
+    contained(reporter, internal_error_outcome, || {
+        let options = options.map(|options| options.raw());
+        let input = read_report(env.raw(), session.raw(), result.raw(), options);
+        report_input(reporter, input, stop_requested(env.raw(), options))
+    })
+}
+
+fn internal_error_outcome() -> ReportOutcome {
+    ReportOutcome {
         outcome: OutcomeKind::InvalidInput.as_str().to_owned(),
         event_id: None,
         error_type: None,
         error_detail: None,
         reason: Some("internal error (logged); nothing was reported".into()),
-    };
-    contained(reporter, internal_error, || {
-        let options = options.map(|options| options.raw());
-        let input = read_report(env.raw(), session.raw(), result.raw(), options);
-        #[cfg(debug_assertions)]
-        if matches!(&input, Ok((session, _)) if session.session_id == FORCED_PANIC_SESSION) {
-            panic!("forced panic for session {FORCED_PANIC_SESSION}");
+    }
+}
+
+fn report_input(reporter: &Reporter, input: ReportInput, stop_requested: bool) -> ReportOutcome {
+    #[cfg(debug_assertions)]
+    if matches!(&input, Ok((session, _)) if session.session_id == FORCED_PANIC_SESSION) {
+        panic!("forced panic for session {FORCED_PANIC_SESSION}");
+    }
+    outcome_object(reporter.report(input, stop_requested))
+}
+
+/// The fields of a report as plain values, read by the package entry (`entry.cjs`) in
+/// JavaScript and passed as arguments: far cheaper than reading them through N-API one by one.
+struct ReportFields {
+    /// `options.sessionId ?? session.id`.
+    session_id: Option<String>,
+    created_at: Option<f64>,
+    issue_id: Option<String>,
+    issue_identifier: Option<String>,
+    subtype: Option<String>,
+    is_error: bool,
+    result: Option<String>,
+    /// The string entries of `errors`.
+    errors: Option<Vec<String>>,
+    stop_requested: bool,
+}
+
+/// Separates the fields of a packed outcome: `outcome⇥eventId⇥errorType⇥errorDetail⇥reason`.
+const PACKED_SEPARATOR: char = '\t';
+
+/// The outcome as one string, which the entry unpacks into the outcome object: one string is
+/// much cheaper to hand back through N-API than an object built property by property.
+fn packed(outcome: ReportOutcome) -> String {
+    let fields = [
+        Some(outcome.outcome),
+        outcome.event_id,
+        outcome.error_type,
+        outcome.error_detail,
+        outcome.reason,
+    ];
+    let mut packed = String::with_capacity(96);
+    for (index, field) in fields.into_iter().enumerate() {
+        if index > 0 {
+            packed.push(PACKED_SEPARATOR);
         }
-        outcome_object(reporter.report(input, stop_requested(env.raw(), options)))
-    })
+        packed.push_str(field.as_deref().unwrap_or_default());
+    }
+    packed
+}
+
+fn report_plain(reporter: &Reporter, fields: ReportFields) -> String {
+    packed(contained(reporter, internal_error_outcome, || {
+        let ReportFields {
+            session_id,
+            created_at,
+            issue_id,
+            issue_identifier,
+            subtype,
+            is_error,
+            result,
+            errors,
+            stop_requested,
+        } = fields;
+        let input = session_id_of(session_id, || None).map(|session_id| {
+            let session = SessionInfo {
+                session_id,
+                created_at_ms: created_at,
+                issue_id,
+                issue_identifier,
+            };
+            let result = ResultMessage {
+                subtype,
+                is_error,
+                result,
+                errors: errors.unwrap_or_default(),
+            };
+            (session, result)
+        });
+        report_input(reporter, input, stop_requested)
+    }))
 }
 
 fn set_context(reporter: &Reporter, env: &Env, headers: Unknown<'_>) -> SetContextResult {
@@ -1109,6 +1227,37 @@ pub fn report_session_error(
     options: Option<Unknown<'_>>,
 ) -> ReportOutcome {
     report(&module_reporter(), &env, session, result, options)
+}
+
+/// The fast path behind the module-level `reportSessionError` (used by the package entry).
+/// Not meant to be called directly.
+#[napi(catch_unwind)]
+#[allow(clippy::too_many_arguments)] // one plain argument per field is the point
+pub fn report_fields(
+    session_id: Option<String>,
+    created_at: Option<f64>,
+    issue_id: Option<String>,
+    issue_identifier: Option<String>,
+    subtype: Option<String>,
+    is_error: bool,
+    result: Option<String>,
+    errors: Option<Vec<String>>,
+    stop_requested: bool,
+) -> String {
+    report_plain(
+        &module_reporter(),
+        ReportFields {
+            session_id,
+            created_at,
+            issue_id,
+            issue_identifier,
+            subtype,
+            is_error,
+            result,
+            errors,
+            stop_requested,
+        },
+    )
 }
 
 /// Flushes the module-level reporter; see `TelemetryReporter.flush`.
