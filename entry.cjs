@@ -71,11 +71,17 @@ function reportFast(target, reportFields, nativeReport, session, result, options
   return unpack(packed)
 }
 
-const { TelemetryReporter } = binding
-const nativeMethod = TelemetryReporter.prototype.reportSessionError
-const methodFields = TelemetryReporter.prototype.reportFields
-TelemetryReporter.prototype.reportSessionError = function reportSessionError(session, result, options) {
-  return reportFast(this, methodFields, nativeMethod, session, result, options)
+const nativeMethod = binding.TelemetryReporter.prototype.reportSessionError
+const methodFields = binding.TelemetryReporter.prototype.reportFields
+
+/**
+ * The native class with the fast path. A JS class also makes calling it without `new` the
+ * language's own TypeError (the native constructor would throw a plain Error).
+ */
+class TelemetryReporter extends binding.TelemetryReporter {
+  reportSessionError(session, result, options) {
+    return reportFast(this, methodFields, nativeMethod, session, result, options)
+  }
 }
 
 const nativeFunction = binding.reportSessionError
@@ -83,6 +89,7 @@ const functionFields = binding.reportFields
 
 module.exports = {
   ...binding,
+  TelemetryReporter,
   reportSessionError(session, result, options) {
     return reportFast(undefined, functionFields, nativeFunction, session, result, options)
   },

@@ -49,7 +49,8 @@ describe('fast path parity', () => {
   }
 
   it('is the path the package exports', () => {
-    expect(entry.TelemetryReporter.prototype.reportSessionError.name).toBe('reportSessionError')
+    expect(entry.TelemetryReporter.prototype.reportSessionError).not.toBe(native.TelemetryReporter.prototype.reportSessionError)
+    expect(new entry.TelemetryReporter()).toBeInstanceOf(native.TelemetryReporter)
     expect(entry.reportSessionError).not.toBe(native.reportSessionError)
   })
 })

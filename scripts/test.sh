@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, the Rust core without Node, a debug
-# build of the addon (which must not change the committed index.js / index.d.ts), then vitest
-# over the real bindings.
+# build of the addon (which must not change the committed index.js / index.d.ts), vitest over
+# the real bindings, then short runs of the benchmark and the soak.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,3 +25,11 @@ npm run --silent typecheck
 
 echo "== vitest"
 npx vitest run
+
+# Smoke runs keep the benchmark and the soak working; their figures come from the full runs
+# (npm run bench, npm run soak -- --minutes 1), recorded in BENCHMARKS.md.
+echo "== benchmark (smoke)"
+node bench/run.mjs --smoke
+
+echo "== soak under faults (10 s)"
+node soak/soak.mjs --seconds 10

@@ -249,9 +249,14 @@ pub fn validate(raw: RawContext, allowed: &HostAllowList) -> Result<CallbackCont
             "{TOKEN_HEADER} is longer than {MAX_TOKEN_LEN} bytes"
         ));
     }
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+    // Brackets are not Bearer-token characters (RFC 6750 b64token), and a token with them could
+    // re-form around the scrubber's `[REDACTED]` marker.
+    if !token
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'[' && b != b']')
+    {
         return Err(format!(
-            "{TOKEN_HEADER} contains characters not allowed in a Bearer token (controls, spaces or non-ASCII)"
+            "{TOKEN_HEADER} contains characters not allowed in a Bearer token (controls, spaces, brackets or non-ASCII)"
         ));
     }
     if raw.team_id.chars().count() > MAX_TEAM_LEN {
@@ -579,6 +584,8 @@ mod tests {
             ("tok\u{0}en", "team", false),
             ("tok en", "team", false),
             ("tokén", "team", false),
+            ("ED]abcdefghij", "team", false),
+            ("tok[en", "team", false),
             (TOKEN, &long_team, false),
             (TOKEN, "team\u{7}", false),
             (TOKEN, "équipe-ü", true),
