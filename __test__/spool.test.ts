@@ -20,14 +20,19 @@ interface ChildResult {
   exitSignal: string | null
 }
 
-function runChild(args: string[], options: Record<string, unknown> = {}): Promise<ChildResult> {
+function runChild(args: string[], options: Record<string, unknown> = {}, contextDelayMs = 0): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [child, ...args],
       {
         timeout: 20_000,
-        env: { ...process.env, SPOOL_TEST_TOKEN: token, SPOOL_TEST_OPTIONS: JSON.stringify(options) },
+        env: {
+          ...process.env,
+          SPOOL_TEST_TOKEN: token,
+          SPOOL_TEST_OPTIONS: JSON.stringify(options),
+          SPOOL_TEST_CONTEXT_DELAY_MS: String(contextDelayMs),
+        },
       },
       (error, stdout, stderr) => {
         const line = stdout.trim().split('\n').pop() ?? ''
@@ -86,6 +91,20 @@ describe('durable spool', () => {
     const third = await runChild(['deliver', spool, receiver.url])
     expect(third.stats.restored).toBe(0)
     expect(receiver.requests).toHaveLength(50)
+  })
+
+  it('restores more events than heldCapacity, waiting for a context that comes later', async () => {
+    const spool = join(dir, 'spool')
+    const refused = `http://127.0.0.1:${await refusedPort()}/cb`
+    const first = await runChild(['report', spool, refused, '30', 'kill'], { backoffBaseMs: 60_000 })
+    expect(spoolFiles(spool)).toHaveLength(30)
+
+    receiver = await startReceiver({ script: [respond(200)] })
+    const second = await runChild(['deliver', spool, receiver.url], { heldCapacity: 5 }, 300)
+    expect(second.stats.restored).toBe(30)
+    expect(second.stats.droppedHeldOverflow).toBe(0)
+    expect(second.stats.sent).toBe(30)
+    expect(receiver.requests.map((request) => request.body.event_id).sort()).toEqual([...(first.ids ?? [])].sort())
   })
 
   it('keeps events pending at a graceful shutdown for the next process', async () => {

@@ -489,6 +489,9 @@ struct Shared {
     options: Mutex<Arc<Options>>,
     context: Mutex<Option<Arc<CallbackContext>>>,
     held: Mutex<VecDeque<Event>>,
+    /// Events read back from the spool, waiting for a context like held ones; bounded by the
+    /// spool's own limits, so they never push fresh held events out (nor the other way round).
+    restored_waiting: Mutex<Vec<Event>>,
     queue: Mutex<VecDeque<Queued>>,
     /// Sequence numbers of queued events not yet finished (the queue bound and flush snapshots).
     unfinished: Mutex<BTreeSet<u64>>,
@@ -545,6 +548,7 @@ impl Reporter {
                 options: Mutex::new(Arc::new(options)),
                 context: Mutex::new(None),
                 held: Mutex::new(VecDeque::new()),
+                restored_waiting: Mutex::new(Vec::new()),
                 queue: Mutex::new(VecDeque::new()),
                 unfinished: Mutex::new(BTreeSet::new()),
                 next_seq: AtomicU64::new(0),
@@ -673,7 +677,9 @@ impl Reporter {
         let Some(context) = lock(&self.shared.context).clone() else {
             return;
         };
-        let held: Vec<Event> = lock(&self.shared.held).drain(..).collect();
+        // Restored events first: they are the older ones.
+        let mut held: Vec<Event> = lock(&self.shared.restored_waiting).drain(..).collect();
+        held.extend(lock(&self.shared.held).drain(..));
         if held.is_empty() {
             return;
         }
@@ -756,12 +762,8 @@ impl Reporter {
     fn hold(&self, event: Event, options: &Options) -> OutcomeKind {
         let mut held = lock(&self.shared.held);
         while held.len() >= options.held_capacity {
-            if let Some(dropped) = held.pop_front() {
-                bump(&self.shared.counters.dropped_held_overflow);
-                if dropped.spooled {
-                    self.forget_spooled(dropped.event_id);
-                }
-            }
+            held.pop_front();
+            bump(&self.shared.counters.dropped_held_overflow);
         }
         held.push_back(event);
         OutcomeKind::Held
@@ -913,7 +915,7 @@ impl Reporter {
         match result {
             Ok(attempts) => {
                 bump(&counters.sent);
-                self.forget_spooled(event.event_id.clone());
+                self.forget_spooled(&event.event_id);
                 self.log(
                     Level::Debug,
                     &format!("event {} delivered (attempt {attempts})", event.event_id),
@@ -923,7 +925,7 @@ impl Reporter {
                 if ending == Ending::Final {
                     // The endpoint's final answer will not change on a restart; events that ran
                     // out of attempts stay spooled for the next process to try again.
-                    self.forget_spooled(event.event_id.clone());
+                    self.forget_spooled(&event.event_id);
                 }
                 self.record_failure(&event.event_id, failure, attempts);
             }
@@ -1000,11 +1002,8 @@ impl Reporter {
             );
         }
         *lock(&self.shared.spool) = Some(spool);
-        let options = self.options();
-        for event in loaded.events {
-            self.hold(event, &options);
-        }
-        self.release_held(&options);
+        lock(&self.shared.restored_waiting).extend(loaded.events);
+        self.release_held(&self.options());
     }
 
     fn spool_ready(&self) {
@@ -1043,18 +1042,10 @@ impl Reporter {
         }
     }
 
-    /// Removes a finished (or dropped) event from the spool, off the JS thread.
-    fn forget_spooled(&self, event_id: String) {
-        let Some(spool) = self.spool() else {
-            return;
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(_) => spool.remove(&event_id),
-            Err(_) => {
-                if let Ok(runtime) = runtime() {
-                    runtime.spawn_blocking(move || spool.remove(&event_id));
-                }
-            }
+    /// Removes an event that reached a final outcome from the spool (background thread).
+    fn forget_spooled(&self, event_id: &str) {
+        if let Some(spool) = self.spool() {
+            spool.remove(event_id);
         }
     }
 
@@ -1174,7 +1165,7 @@ impl Reporter {
                 reporter.spool_write(&mut event);
             }
             lock(&reporter.shared.spool).take();
-            let held = lock(&reporter.shared.held).len();
+            let held = reporter.held_count();
             if held > 0 {
                 reporter.log(
                     Level::Debug,
@@ -1187,6 +1178,11 @@ impl Reporter {
         }
     }
 
+    /// Events waiting for a callback context: held reports and events restored from the spool.
+    fn held_count(&self) -> usize {
+        lock(&self.shared.held).len() + lock(&self.shared.restored_waiting).len()
+    }
+
     pub fn stats(&self) -> Stats {
         let counters = &self.shared.counters;
         let failed_http = read(&counters.failed_http);
@@ -1195,7 +1191,7 @@ impl Reporter {
         Stats {
             reported: read(&counters.reported),
             queued: read(&counters.queued),
-            held: lock(&self.shared.held).len() as u64,
+            held: self.held_count() as u64,
             sent: read(&counters.sent),
             retried: read(&counters.retried),
             failed: failed_http + failed_timeout + failed_network,
