@@ -16,6 +16,15 @@ pub mod timefmt;
 #[cfg(not(test))]
 mod binding;
 
+/// Property-test cases: `default`, or `PROPTEST_CASES` for a longer run.
+#[cfg(test)]
+fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
 // Reporter and delivery against real loopback servers (no mocked HTTP client).
 #[cfg(test)]
 mod loopback_tests;

@@ -791,15 +791,8 @@ fn ceil_boundary(s: &str, i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proptest_cases as cases;
     use proptest::prelude::*;
-
-    /// Property-test cases: `default`, or `PROPTEST_CASES` for a longer run.
-    fn cases(default: u32) -> u32 {
-        std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    }
 
     fn s(text: &str) -> String {
         scrub(text, &[]).into_owned()
