@@ -54,14 +54,9 @@ pub struct HeaderSet {
 
 impl HeaderSet {
     /// Records `value` if `name` is one of the three headers (ASCII case-insensitive).
-    /// Returns whether the name was one of them.
-    pub fn add(&mut self, name: &str, value: HeaderValue) -> bool {
-        match header_index(name) {
-            Some(index) => {
-                self.values[index].push(value);
-                true
-            }
-            None => false,
+    pub fn add(&mut self, name: &str, value: HeaderValue) {
+        if let Some(index) = header_index(name) {
+            self.values[index].push(value);
         }
     }
 

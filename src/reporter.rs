@@ -668,11 +668,6 @@ impl Reporter {
         (SetStatus::Rejected, Some(reason))
     }
 
-    /// Whether a callback context has been captured.
-    pub fn has_context(&self) -> bool {
-        lock(&self.shared.context).is_some()
-    }
-
     fn release_held(&self, options: &Options) {
         let Some(context) = lock(&self.shared.context).clone() else {
             return;
