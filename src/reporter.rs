@@ -502,7 +502,6 @@ struct Shared {
     worker_parked: AtomicBool,
     worker_started: AtomicBool,
     concurrency: Arc<Semaphore>,
-    concurrency_limit: Mutex<usize>,
     sender: OnceLock<Result<Sender, String>>,
     shut_down: AtomicBool,
     cancel: watch::Sender<bool>,
@@ -557,7 +556,6 @@ impl Reporter {
                 worker_parked: AtomicBool::new(false),
                 worker_started: AtomicBool::new(false),
                 concurrency: Arc::new(Semaphore::new(max_concurrency)),
-                concurrency_limit: Mutex::new(max_concurrency),
                 sender: OnceLock::new(),
                 shut_down: AtomicBool::new(false),
                 cancel: watch::channel(false).0,
@@ -582,20 +580,19 @@ impl Reporter {
     pub fn configure(&self, patch: &OptionsPatch) -> Result<(), OptionError> {
         let mut options = lock(&self.shared.options);
         let next = options.merged(patch)?;
-        let mut limit = lock(&self.shared.concurrency_limit);
-        if next.max_concurrency > *limit {
+        // The semaphore was sized from the current options; both change only here, under the lock.
+        let current = options.max_concurrency;
+        if next.max_concurrency > current {
             self.shared
                 .concurrency
-                .add_permits(next.max_concurrency - *limit);
+                .add_permits(next.max_concurrency - current);
         } else {
             // Permits in use now are forgotten as they come back: best effort, never blocks.
             self.shared
                 .concurrency
-                .forget_permits(*limit - next.max_concurrency);
+                .forget_permits(current - next.max_concurrency);
         }
-        *limit = next.max_concurrency;
         *options = Arc::new(next);
-        drop(limit);
         drop(options);
         self.open_spool();
         Ok(())
