@@ -1,5 +1,6 @@
-// The real agent-session messages of ../shared/fixtures through the bindings: every case's
-// expected type (or one of its acceptable ones), resets_at exact, and the message contract.
+// The real agent-session messages of __test__/fixtures/classification (the project's own copy of
+// the labelled set) through the bindings: every case's expected type (or one of its acceptable
+// ones), resets_at exact, and the message contract.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -13,7 +14,7 @@ interface Fixture {
   resets_at?: string
 }
 
-const fixtures: Fixture[] = readFileSync(join(__dirname, '..', '..', 'shared', 'fixtures', 'classification.jsonl'), 'utf8')
+const fixtures: Fixture[] = readFileSync(join(__dirname, 'fixtures', 'classification', 'fixtures.jsonl'), 'utf8')
   .split('\n')
   .filter((line) => line.trim() !== '')
   .map((line) => JSON.parse(line))

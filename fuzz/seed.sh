@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Writes the seed corpora (fuzz/corpus/<target>/, gitignored) in the input layouts documented at
-# the top of each fuzz target: message texts from ../shared/fixtures/classification.jsonl for
+# the top of each fuzz target: message texts from __test__/fixtures/classification/fixtures.jsonl for
 # `classify` and `scrub`, hand-written header sets for `context`, Retry-After values for
 # `retry_after`; and the inputs of fuzz/regressions/<target>/ (failures found earlier, kept in git).
 # Existing corpus files (what earlier runs found) are kept.
 set -euo pipefail
 cd "$(dirname "$0")"
-fixtures="${CYRUS_FIXTURES:-../../shared/fixtures/classification.jsonl}"
+fixtures="${CYRUS_FIXTURES:-../__test__/fixtures/classification/fixtures.jsonl}"
 [ -f "$fixtures" ] || { echo "seed.sh: no fixtures at $fixtures" >&2; exit 1; }
 
 node --input-type=module - "$fixtures" <<'EOF'

@@ -1442,7 +1442,7 @@ mod tests {
     fn fixtures() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/classification.jsonl"
+            "/__test__/fixtures/classification/fixtures.jsonl"
         );
         let data = std::fs::read_to_string(path).expect("fixture file");
         let (mut total, mut type_ok, mut detail_ok) = (0, 0, 0);
@@ -1667,7 +1667,7 @@ mod tests {
     fn every_row_is_tested_and_documented() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/classification.jsonl"
+            "/__test__/fixtures/classification/fixtures.jsonl"
         );
         let data = std::fs::read_to_string(path).expect("fixture file");
         let mut seen: Vec<&'static str> = EXTRA

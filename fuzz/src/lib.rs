@@ -2,7 +2,7 @@
 //! planted secrets whose absence the targets assert.
 //!
 //! Inputs are laid out as a few control bytes followed by text, so that the seed corpus (plain
-//! message texts from `shared/fixtures/classification.jsonl`, see `seed.sh`) maps onto
+//! message texts from `__test__/fixtures/classification/fixtures.jsonl`, see `seed.sh`) maps onto
 //! meaningful inputs instead of random structure.
 
 /// Separates the parts of a text input (secret, result, errors …): ASCII "unit separator".
