@@ -42,22 +42,29 @@ export class BaselineTelemetryReporter {
   reportSessionError(session, resultMessage) {
     const context = this.#context
     if (!context) return
-    const payload = {
-      team_id: context.teamId,
-      event_type: 'agent_session_error',
-      error_type: classifyError(resultMessage),
-      error_message: errorText(resultMessage),
-      issue_id: session.issueContext?.issueId ?? session.issueId,
-      issue_identifier: session.issueContext?.issueIdentifier ?? session.issue?.identifier,
-      session_id: session.id,
-      duration_seconds: Math.round((Date.now() - session.createdAt) / 1000),
-      timestamp: new Date().toISOString(),
-    }
     fetch(context.callbackUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${context.callbackToken}` },
-      body: JSON.stringify(payload),
+      body: JSON.stringify(buildPayload(context.teamId, session, resultMessage)),
       signal: AbortSignal.timeout(10000),
     }).catch(() => {})
+  }
+}
+
+/**
+ * The original nine-field payload. The peer SDKs in the benchmark (posthog-node, @sentry/node)
+ * send this same payload, so the comparison is of the transports, not of what is classified.
+ */
+export function buildPayload(teamId, session, resultMessage) {
+  return {
+    team_id: teamId,
+    event_type: 'agent_session_error',
+    error_type: classifyError(resultMessage),
+    error_message: errorText(resultMessage),
+    issue_id: session.issueContext?.issueId ?? session.issueId,
+    issue_identifier: session.issueContext?.issueIdentifier ?? session.issue?.identifier,
+    session_id: session.id,
+    duration_seconds: Math.round((Date.now() - session.createdAt) / 1000),
+    timestamp: new Date().toISOString(),
   }
 }

@@ -23,7 +23,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const receiver = await startReceiver('fast')
 // The queue holds the whole burst: the figure is about delivering events, not dropping them.
-const { report } = createReporter(args.impl, receiver.url, { queueCapacity: 2 * (count + warmup) })
+const { report } = await createReporter(args.impl, receiver.url, { queueCapacity: 2 * (count + warmup) })
 const outcomes = outcomeCounter()
 
 // Inputs are built before the clocks start: the figure is the reporter's cost, not the cost of

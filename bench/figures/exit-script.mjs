@@ -9,7 +9,7 @@ const [impl, url, events] = process.argv.slice(2)
 const IN_FLIGHT_WAIT_MS = 200
 
 if (impl !== 'empty') {
-  const { report, reporter } = createReporter(impl, url)
+  const { report, reporter } = await createReporter(impl, url)
   for (let index = 0; index < Number(events); index++) report(freshSession(index), freshResult(index))
   const deadline = Date.now() + IN_FLIGHT_WAIT_MS
   // The addon says when its requests are in flight; the baseline's fetches get the same time.

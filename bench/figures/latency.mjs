@@ -2,7 +2,7 @@
 // with process.hrtime.bigint() around the call only (inputs are built before the clock starts).
 // For the addon it also times cheaper native calls, so the cost can be split into the N-API
 // floor, reading the inputs, classifying, queueing, and building the returned object.
-//   --impl addon|baseline --warmup N --samples N
+//   --impl addon|baseline|posthog|sentry --warmup N --samples N
 import { emit, figureArgs } from '../lib/child.mjs'
 import { freshResult, freshSession } from '../lib/fixtures.mjs'
 import { startReceiver } from '../lib/receiver.mjs'
@@ -37,12 +37,12 @@ async function timeCall(call, onResult = () => {}) {
 const receiver = await startReceiver('fast')
 const calls = {}
 const outcomes = outcomeCounter()
-if (args.impl === 'baseline') {
-  const { report } = createReporter('baseline', receiver.url)
+if (args.impl !== 'addon') {
+  const { report } = await createReporter(args.impl, receiver.url)
   calls.reportSessionError = await timeCall(report, outcomes.add)
 } else {
   // Large enough that every timed report is queued, never dropped: the figure is the full path.
-  const { report, reporter, addon } = createReporter('addon', receiver.url, { queueCapacity: 1_000_000 })
+  const { report, reporter, addon } = await createReporter('addon', receiver.url, { queueCapacity: 1_000_000 })
   calls.reportSessionError = await timeCall(report, outcomes.add)
   calls['classifySessionError(result)'] = await timeCall((_session, result) => reporter.classifySessionError(result))
   const disabled = new addon.TelemetryReporter({ disabled: true })

@@ -15,7 +15,7 @@ const PER_TURN = 1000
 
 const receiver = await startReceiver('hang')
 // Default options: the bounds under test are the defaults cyrus runs with.
-const { report, reporter } = createReporter(args.impl, receiver.url)
+const { report, reporter } = await createReporter(args.impl, receiver.url)
 const outcomes = outcomeCounter()
 
 async function reportRange(first, end) {

@@ -51,18 +51,20 @@ function markdownTable(header, rows) {
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n')
 }
 
+/** Column titles of the implementations. */
+const TITLES = { addon: 'addon', baseline: 'original TS', posthog: 'posthog-node', sentry: '@sentry/node' }
+
 /**
- * rows: { figure, addon, baseline, floor, ratio, target, met } with numbers already formatted
- * as strings; `floor` is the same measurement with no reporter; `met` true/false, or null when
- * the row has no target.
+ * rows: { figure, <impl>…, floor, ratio, target, met } with numbers already formatted as
+ * strings; `floor` is the same measurement with no reporter; `ratio` is addon ÷ best peer; `met`
+ * true/false, or null when the row has no target.
  */
-export function figuresTable(rows) {
+export function figuresTable(impls, rows) {
   return markdownTable(
-    ['figure', 'addon', 'baseline', 'no reporter (floor)', 'addon ÷ baseline', 'target (addon)', 'met?'],
+    ['figure', ...impls.map((impl) => TITLES[impl] ?? impl), 'no reporter (floor)', 'addon ÷ best peer', 'goal (addon)', 'met?'],
     rows.map((row) => [
       row.figure,
-      row.addon,
-      row.baseline ?? '—',
+      ...impls.map((impl) => row[impl] ?? '—'),
       row.floor ?? '—',
       row.ratio ?? '—',
       row.target ?? '—',
