@@ -1,92 +1,38 @@
-//! Calendar formatting without a date crate.
+//! The two timestamp forms the wire format uses, both RFC 3339 UTC, written by `humantime`:
+//! - `resets_at`, to the second (`2025-08-19T15:00:00Z`), from an epoch in seconds found in a
+//!   provider's error text ([`rfc3339_seconds`]);
+//! - the event `timestamp`, to the millisecond, exactly what JavaScript's `toISOString()` prints
+//!   for a wall-clock time (`2026-03-13T17:36:00.123Z`) ([`iso_millis`]).
 //!
-//! Two outputs are needed by `cyrus-telemetry`:
-//! - `resets_at`: RFC 3339 UTC with seconds precision (`2025-08-19T15:00:00Z`), from an epoch in
-//!   seconds found in a provider's error text ([`rfc3339_seconds`]);
-//! - the event `timestamp`: exactly what JavaScript's `new Date(ms).toISOString()` prints
-//!   (`2026-03-13T17:36:00.123Z`) ([`iso_millis`]).
-//!
-//! The conversions use Howard Hinnant's `days_from_civil` / `civil_from_days` algorithms
-//! (<https://howardhinnant.github.io/date_algorithms.html>), proleptic Gregorian calendar, no
-//! leap seconds (as Unix time and JavaScript).
+//! `humantime` formats years 1970..=9999 and fails outside them, so both check the range first.
 
-const SECS_PER_DAY: i64 = 86_400;
-const MS_PER_DAY: i64 = 86_400_000;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Days since 1970-01-01 of the civil date `y-m-d` (`m` in 1..=12, `d` in 1..=31).
-/// Hinnant's `days_from_civil`.
-pub(crate) const fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400; // [0, 399]
-    let m = m as i64;
-    let mp = if m > 2 { m - 3 } else { m + 9 }; // March = 0
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1; // [0, 365]
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
-    era * 146_097 + doe - 719_468
+/// Last second of 9999-12-31, the last instant RFC 3339 (four-digit years) can write.
+const MAX_SECS: u64 = 253_402_300_799;
+
+fn instant(secs: u64, millis: u64) -> Option<SystemTime> {
+    (secs <= MAX_SECS)
+        .then(|| UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis))
 }
-
-/// The civil date `(year, month, day)` of `z` days since 1970-01-01. Hinnant's `civil_from_days`.
-/// Exact for every `z` whose year fits an `i64` (callers pass at most ~1.1e11 days).
-pub(crate) const fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097; // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11]
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32; // [1, 31]
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32; // [1, 12]
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// First second of 1970 (the Unix epoch).
-const MIN_RFC3339_SECS: i64 = 0;
-/// Last second of 9999-12-31.
-const MAX_RFC3339_SECS: i64 = days_from_civil(10_000, 1, 1) * SECS_PER_DAY - 1;
 
 /// RFC 3339 UTC with seconds precision, e.g. `2025-08-19T15:00:00Z` (for `resets_at`).
 ///
 /// `None` when `epoch_secs` lies outside years 1970..=9999.
 pub fn rfc3339_seconds(epoch_secs: i64) -> Option<String> {
-    if !(MIN_RFC3339_SECS..=MAX_RFC3339_SECS).contains(&epoch_secs) {
-        return None;
-    }
-    let days = epoch_secs.div_euclid(SECS_PER_DAY);
-    let sod = epoch_secs.rem_euclid(SECS_PER_DAY);
-    let (y, m, d) = civil_from_days(days);
-    Some(format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    ))
+    let at = instant(u64::try_from(epoch_secs).ok()?, 0)?;
+    Some(humantime::format_rfc3339_seconds(at).to_string())
 }
 
-/// What JavaScript's `new Date(ms).toISOString()` prints, e.g. `2026-03-13T17:36:00.123Z` (for
-/// event timestamps); `epoch_ms` is milliseconds since the Unix epoch.
-///
-/// Callers pass wall-clock times (years 1970..=9999). Outside years 0..=9999 the output follows
-/// JavaScript's expanded-year form (`+010000-01-01T00:00:00.000Z`, `-000001-…`) instead of
-/// failing; it never panics, for any `i64`.
+/// RFC 3339 UTC with milliseconds, e.g. `2026-03-13T17:36:00.123Z` (the event `timestamp`);
+/// `epoch_ms` is milliseconds since the Unix epoch. A clock outside years 1970..=9999 (never a
+/// real wall clock) is clamped into that range, so the field is always valid RFC 3339.
 pub fn iso_millis(epoch_ms: i64) -> String {
-    let days = epoch_ms.div_euclid(MS_PER_DAY);
-    let msod = epoch_ms.rem_euclid(MS_PER_DAY);
-    let (y, m, d) = civil_from_days(days);
-    let (h, mi, s, ms) = (
-        msod / 3_600_000,
-        msod % 3_600_000 / 60_000,
-        msod % 60_000 / 1000,
-        msod % 1000,
-    );
-    if (0..=9999).contains(&y) {
-        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
-    } else {
-        let sign = if y < 0 { '-' } else { '+' };
-        let abs = y.unsigned_abs();
-        format!("{sign}{abs:06}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
-    }
+    let epoch_ms = u64::try_from(epoch_ms)
+        .unwrap_or(0)
+        .min(MAX_SECS * 1000 + 999);
+    let at = instant(epoch_ms / 1000, epoch_ms % 1000).unwrap_or(UNIX_EPOCH);
+    humantime::format_rfc3339_millis(at).to_string()
 }
 
 #[cfg(test)]
@@ -131,40 +77,14 @@ mod tests {
             (1_709_164_800_001, "2024-02-29T00:00:00.001Z"),
             (951_868_799_999, "2000-02-29T23:59:59.999Z"),
             (253_402_300_799_999, "9999-12-31T23:59:59.999Z"),
-            // JavaScript's expanded years (never produced by a wall clock, but total):
-            (253_402_300_800_000, "+010000-01-01T00:00:00.000Z"),
-            (-1, "1969-12-31T23:59:59.999Z"),
-            (-62_198_755_200_000, "-000001-01-01T00:00:00.000Z"),
+            // Outside the range RFC 3339 can write: clamped, never a panic.
+            (253_402_300_800_000, "9999-12-31T23:59:59.999Z"),
+            (i64::MAX, "9999-12-31T23:59:59.999Z"),
+            (-1, "1970-01-01T00:00:00.000Z"),
+            (i64::MIN, "1970-01-01T00:00:00.000Z"),
         ];
         for (ms, want) in cases {
             assert_eq!(iso_millis(ms), want, "{ms}");
         }
-        // Total on the whole domain.
-        let _ = iso_millis(i64::MIN);
-        let _ = iso_millis(i64::MAX);
-    }
-
-    #[test]
-    fn civil_round_trip_and_leap_years() {
-        // Every day from 1900 to 2500 round-trips and advances by exactly one day.
-        let start = days_from_civil(1900, 1, 1);
-        let end = days_from_civil(2500, 1, 1);
-        let mut prev = civil_from_days(start - 1);
-        for z in start..end {
-            let (y, m, d) = civil_from_days(z);
-            assert_eq!(days_from_civil(y, m, d), z);
-            assert!((1..=12).contains(&m) && (1..=31).contains(&d));
-            if d != 1 {
-                assert_eq!((y, m, d - 1), prev);
-            }
-            prev = (y, m, d);
-        }
-        let is_leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        for y in [1900, 1996, 2000, 2023, 2024, 2100, 2400] {
-            let feb_days = days_from_civil(y, 3, 1) - days_from_civil(y, 2, 1);
-            assert_eq!(feb_days, if is_leap(y) { 29 } else { 28 }, "{y}");
-        }
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(MAX_RFC3339_SECS, 253_402_300_799);
     }
 }
