@@ -72,7 +72,7 @@ function reportFast(target, reportFields, nativeReport, session, result, options
 }
 
 const nativeMethod = binding.TelemetryReporter.prototype.reportSessionError
-const methodFields = binding.TelemetryReporter.prototype.reportFields
+const methodFields = binding.TelemetryReporter.prototype.__reportFields
 
 /**
  * The native class with the fast path. A JS class also makes calling it without `new` the
@@ -84,13 +84,36 @@ class TelemetryReporter extends binding.TelemetryReporter {
   }
 }
 
-const nativeFunction = binding.reportSessionError
-const functionFields = binding.reportFields
+// The module-level API: one reporter per JavaScript environment (SPEC: the main thread and each
+// worker thread have their own). Node loads this file once per environment, so this variable
+// is that environment's reporter; it is created at first use and replaced by `configure()`
+// after `shutdown()`.
+let moduleReporter
+let moduleShutDown = false
+const moduleReporterNow = () => (moduleReporter ??= new binding.TelemetryReporter())
 
 module.exports = {
   ...binding,
   TelemetryReporter,
-  reportSessionError(session, result, options) {
-    return reportFast(undefined, functionFields, nativeFunction, session, result, options)
+  configure(options) {
+    if (moduleReporter === undefined) {
+      moduleReporter = new binding.TelemetryReporter(options)
+    } else if (moduleShutDown) {
+      moduleReporter = moduleReporter.__successor(options)
+      moduleShutDown = false
+    } else {
+      moduleReporter.__configure(options)
+    }
   },
+  setCallbackContext: (headersOrContext) => moduleReporterNow().setCallbackContext(headersOrContext),
+  classifySessionError: (result, options) => moduleReporterNow().classifySessionError(result, options),
+  reportSessionError: (session, result, options) =>
+    reportFast(moduleReporterNow(), methodFields, nativeMethod, session, result, options),
+  flush: (timeoutMs) => moduleReporterNow().flush(timeoutMs),
+  shutdown(timeoutMs) {
+    const reporter = moduleReporterNow()
+    moduleShutDown = true
+    return reporter.shutdown(timeoutMs)
+  },
+  stats: () => moduleReporterNow().stats(),
 }

@@ -836,12 +836,4 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.TelemetryReporter = nativeBinding.TelemetryReporter
-module.exports.classifySessionError = nativeBinding.classifySessionError
-module.exports.configure = nativeBinding.configure
 module.exports.extractCallbackContext = nativeBinding.extractCallbackContext
-module.exports.flush = nativeBinding.flush
-module.exports.reportFields = nativeBinding.reportFields
-module.exports.reportSessionError = nativeBinding.reportSessionError
-module.exports.setCallbackContext = nativeBinding.setCallbackContext
-module.exports.shutdown = nativeBinding.shutdown
-module.exports.stats = nativeBinding.stats

@@ -596,7 +596,7 @@ describe('option validation', () => {
   })
 })
 
-// Module-level functions share one process-wide reporter: these tests run in order and leave
+// Module-level functions share this environment's reporter: these tests run in order and leave
 // it shut down (a later configure() would start a fresh one).
 describe('module-level reporter', () => {
   afterAll(async () => {

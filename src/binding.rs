@@ -18,8 +18,6 @@ use std::ffi::CStr;
 use std::future::Future;
 use std::pin::Pin;
 use std::ptr;
-use std::sync::Arc;
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// Header objects with more keys than this are refused instead of scanned.
@@ -897,8 +895,8 @@ impl TelemetryReporter {
     }
 
     /// The fast path behind `reportSessionError` (used by the package entry): the fields
-    /// already read, the outcome packed into one string. Not meant to be called directly.
-    #[napi(catch_unwind)]
+    /// already read, the outcome packed into one string. Internal: not in `index.d.ts`.
+    #[napi(catch_unwind, js_name = "__reportFields", skip_typescript)]
     #[allow(clippy::too_many_arguments)] // one plain argument per field is the point
     pub fn report_fields(
         &self,
@@ -939,7 +937,7 @@ impl TelemetryReporter {
         result: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Option<SessionErrorClassification> {
-        classify_with(Some(&self.inner), &env, result, options)
+        classify_with(&self.inner, &env, result, options)
     }
 
     /// Waits until every event queued before the call is delivered or finally failed, or the
@@ -978,6 +976,34 @@ impl TelemetryReporter {
             &self.inner,
             self.inner.shutdown(timeout_of(env, timeout_ms)),
         )
+    }
+
+    /// Applies the named options to this live reporter; the module-level `configure` of the
+    /// package entry. Internal: not in `index.d.ts`.
+    #[napi(catch_unwind, js_name = "__configure", skip_typescript)]
+    pub fn configure(&self, env: Env, options: Unknown<'_>) -> Result<()> {
+        let patch = read_options(env.raw(), Some(options.raw()))
+            .map_err(|error| option_error(&env, error))?;
+        self.inner
+            .configure(&patch)
+            .map_err(|error| option_error(&env, error))
+    }
+
+    /// A fresh reporter (no context, counters at zero) with this one's options and the named
+    /// ones merged: the module-level `configure` after `shutdown()`. Internal: not in
+    /// `index.d.ts`.
+    #[napi(catch_unwind, js_name = "__successor", skip_typescript)]
+    pub fn successor(&self, env: Env, options: Unknown<'_>) -> Result<TelemetryReporter> {
+        let patch = read_options(env.raw(), Some(options.raw()))
+            .map_err(|error| option_error(&env, error))?;
+        let options = self
+            .inner
+            .options()
+            .merged(&patch)
+            .map_err(|error| option_error(&env, error))?;
+        Ok(Self {
+            inner: Reporter::new(options),
+        })
     }
 
     /// Counters since this reporter started.
@@ -1122,9 +1148,9 @@ fn set_context(reporter: &Reporter, env: &Env, headers: Unknown<'_>) -> SetConte
     })
 }
 
-/// Classifies a result; `reporter` (when given) adds its captured token to the scrubbed secrets.
+/// Classifies a result; the reporter's captured token is scrubbed too.
 fn classify_with(
-    reporter: Option<&Reporter>,
+    reporter: &Reporter,
     env: &Env,
     result: Unknown<'_>,
     options: Option<Unknown<'_>>,
@@ -1133,56 +1159,15 @@ fn classify_with(
     if !is_object(raw, result.raw()) || stop_requested(raw, options.map(|options| options.raw())) {
         return None;
     }
-    let message = read_result(raw, result.raw());
-    match reporter {
-        Some(reporter) => reporter.classify(&message),
-        None => crate::classify::classify(&message, &[]),
-    }
-    .map(classification_object)
+    reporter
+        .classify(&read_result(raw, result.raw()))
+        .map(classification_object)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Module level: one process-wide reporter
-
-static MODULE_REPORTER: Mutex<Option<Reporter>> = Mutex::new(None);
-
-fn module_reporter() -> Reporter {
-    let mut slot = MODULE_REPORTER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    slot.get_or_insert_with(Reporter::default).clone()
-}
-
-/// Configures the module-level reporter. Merges: options not named keep their current values.
-/// After `shutdown()`, starts a fresh module-level reporter (no context, counters at zero).
-/// Throws a `TypeError` naming the option when one is out of range.
-#[napi(catch_unwind, ts_args_type = "options: TelemetryOptions")]
-pub fn configure(env: Env, options: Unknown<'_>) -> Result<()> {
-    let patch =
-        read_options(env.raw(), Some(options.raw())).map_err(|error| option_error(&env, error))?;
-    let mut slot = MODULE_REPORTER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    match slot.as_ref() {
-        Some(current) if !current.is_shut_down() => current.configure(&patch),
-        current => {
-            let base = current.map_or_else(|| Arc::new(Options::default()), Reporter::options);
-            base.merged(&patch)
-                .map(|options| *slot = Some(Reporter::new(options)))
-        }
-    }
-    .map_err(|error| option_error(&env, error))
-}
-
-/// Hands the module-level reporter a webhook's headers — Node's `IncomingHttpHeaders` as
-/// Fastify gives them — or an explicit `{ callbackToken, callbackUrl, teamId }`. Never throws.
-#[napi(
-    catch_unwind,
-    ts_args_type = "headersOrContext: Record<string, string | string[] | undefined> | CallbackContext | null | undefined"
-)]
-pub fn set_callback_context(env: Env, headers_or_context: Unknown<'_>) -> SetContextResult {
-    set_context(&module_reporter(), &env, headers_or_context)
-}
+// Module-level functions: only the pure one. The others act on one reporter per JavaScript
+// environment, which the package entry (`entry.cjs`) holds and delegates to; their types are
+// declared in `src/binding/header.d.ts`.
 
 /// Pure and structural: the three trimmed values when all are present and unambiguous, else
 /// null. URL, character and length rules are applied by `setCallbackContext`.
@@ -1198,96 +1183,4 @@ pub fn extract_callback_context(env: Env, headers: Unknown<'_>) -> Option<Callba
         callback_url: raw.url,
         team_id: raw.team_id,
     })
-}
-
-/// Classifies an SDK result message. Pure: null when there is nothing to report (success, or
-/// `stopRequested`).
-#[napi(
-    catch_unwind,
-    ts_args_type = "result: SdkResultMessageLike, options?: ClassifyOptions"
-)]
-pub fn classify_session_error(
-    env: Env,
-    result: Unknown<'_>,
-    options: Option<Unknown<'_>>,
-) -> Option<SessionErrorClassification> {
-    classify_with(None, &env, result, options)
-}
-
-/// Reports a completed agent session: classifies, scrubs, builds and queues the event, and
-/// returns at once. Call it for every completed session; it never throws and never waits.
-#[napi(
-    catch_unwind,
-    ts_args_type = "session: CyrusAgentSessionLike, result: SdkResultMessageLike, options?: ReportOptions"
-)]
-pub fn report_session_error(
-    env: Env,
-    session: Unknown<'_>,
-    result: Unknown<'_>,
-    options: Option<Unknown<'_>>,
-) -> ReportOutcome {
-    report(&module_reporter(), &env, session, result, options)
-}
-
-/// The fast path behind the module-level `reportSessionError` (used by the package entry).
-/// Not meant to be called directly.
-#[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)] // one plain argument per field is the point
-pub fn report_fields(
-    session_id: Option<String>,
-    created_at: Option<f64>,
-    issue_id: Option<String>,
-    issue_identifier: Option<String>,
-    subtype: Option<String>,
-    is_error: bool,
-    result: Option<String>,
-    errors: Option<Vec<String>>,
-    stop_requested: bool,
-) -> String {
-    report_plain(
-        &module_reporter(),
-        ReportFields {
-            session_id,
-            created_at,
-            issue_id,
-            issue_identifier,
-            subtype,
-            is_error,
-            result,
-            errors,
-            stop_requested,
-        },
-    )
-}
-
-/// Flushes the module-level reporter; see `TelemetryReporter.flush`.
-#[napi(
-    catch_unwind,
-    ts_args_type = "timeoutMs?: number",
-    ts_return_type = "Promise<FlushOutcome>"
-)]
-pub fn flush<'env>(env: &'env Env, timeout_ms: Option<Unknown<'_>>) -> Result<Object<'env>> {
-    let reporter = module_reporter();
-    settle(env, &reporter, reporter.flush(timeout_of(env, timeout_ms)))
-}
-
-/// Shuts the module-level reporter down; see `TelemetryReporter.shutdown`.
-#[napi(
-    catch_unwind,
-    ts_args_type = "timeoutMs?: number",
-    ts_return_type = "Promise<FlushOutcome>"
-)]
-pub fn shutdown<'env>(env: &'env Env, timeout_ms: Option<Unknown<'_>>) -> Result<Object<'env>> {
-    let reporter = module_reporter();
-    settle(
-        env,
-        &reporter,
-        reporter.shutdown(timeout_of(env, timeout_ms)),
-    )
-}
-
-/// Counters of the module-level reporter.
-#[napi(catch_unwind)]
-pub fn stats() -> TelemetryStats {
-    stats_object(module_reporter().stats())
 }
