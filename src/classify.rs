@@ -67,7 +67,8 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use crate::scrub::{family_needles, scrub, scrub_prescanned, Candidates, NeedleDfa};
+use crate::needles::NeedleDfa;
+use crate::scrub::{family_needles, scrub, scrub_prescanned, Candidates};
 use crate::timefmt::rfc3339_seconds;
 
 /// The five `error_type` values, the contract with CYHOST.

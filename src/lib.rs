@@ -7,6 +7,7 @@ pub mod classify;
 pub mod context;
 pub mod delivery;
 pub mod event;
+mod needles;
 pub mod reporter;
 pub mod scrub;
 pub mod spool;

@@ -8,7 +8,7 @@
 //! 1. **Literal secrets** (the reporter's own callback token): every occurrence of every
 //!    non-empty secret is replaced; occurrences of different secrets that overlap are merged.
 //! 2. **Families** (`FAMILIES`): one scan with a case-insensitive multi-needle automaton
-//!    (`NeedleDfa`) finds the needles at which a credential can start (`bearer`, `sk-`, `ghp_`,
+//!    (`crate::needles::NeedleDfa`) finds the needles at which a credential can start (`bearer`, `sk-`, `ghp_`,
 //!    `://`, `token=` …). Clean text costs that scan and nothing else. At each candidate,
 //!    leftmost first, the family's `Shape` decides whether a credential is really there, how far
 //!    it reaches and which part is replaced (`Bearer `, `name=` and `://…@` stay).
@@ -25,9 +25,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind, StartKind};
+use crate::needles::NeedleDfa;
 
 /// What every secret is replaced by.
 pub const REDACTED: &str = "[REDACTED]";
@@ -230,193 +228,6 @@ static FAMILIES: &[Family] = &[
     },
 ];
 
-/// A compact Aho-Corasick DFA over needles matched ASCII case-insensitively, reporting every
-/// occurrence (overlapping ones included) with a tight per-byte loop: one class lookup, one
-/// transition, one compare (about 6 instructions per byte). It is built once from
-/// `aho_corasick::dfa::DFA`, whose own generic overlapping search costs about three times as much
-/// per byte, by walking its states.
-pub(crate) struct NeedleDfa {
-    /// Transitions: from state `s` on byte `b` go to `trans[s + classes[b]]`. States are
-    /// premultiplied by the row width (`1 << shift`), so a state is the index of its row.
-    trans: Vec<u32>,
-    /// Byte → class: 0 for bytes in no needle, one class per other byte (ASCII case folded).
-    classes: [u8; 256],
-    /// log2 of the row width.
-    shift: u32,
-    start: u32,
-    /// States below this are match states.
-    match_limit: u32,
-    /// For match state number `k` (`s >> shift`), the needles ending there.
-    matches: Vec<Vec<u32>>,
-    /// Needle lengths in bytes.
-    lens: Vec<u32>,
-}
-
-impl NeedleDfa {
-    /// `None` if the needles cannot be compiled (never for the constant needle lists here).
-    pub(crate) fn new(needles: &[&str]) -> Option<NeedleDfa> {
-        let dfa = DFA::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .start_kind(StartKind::Unanchored)
-            .prefilter(false)
-            .build(needles)
-            .ok()?;
-        let mut classes = [0u8; 256];
-        let mut reps: Vec<u8> = vec![0]; // a representative byte per class
-        for n in needles {
-            for &b in n.as_bytes() {
-                let b = b.to_ascii_lowercase();
-                if classes[usize::from(b)] == 0 {
-                    classes[usize::from(b)] = u8::try_from(reps.len()).ok()?;
-                    reps.push(b);
-                }
-            }
-        }
-        for b in b'A'..=b'Z' {
-            classes[usize::from(b)] = classes[usize::from(b.to_ascii_lowercase())];
-        }
-        // Class 0's representative: a byte that is in no needle.
-        reps[0] = (0..=255u8).find(|&b| classes[usize::from(b)] == 0)?;
-        let shift = reps.len().next_power_of_two().trailing_zeros();
-        // Discover every state reachable from the start; aho-corasick's state ids index its own
-        // transition table, so a Vec maps them to ours.
-        let start = dfa.start_state(Anchored::No).ok()?;
-        let mut order = vec![start];
-        let mut seen = vec![false; start.as_usize() + 1];
-        seen[start.as_usize()] = true;
-        let mut k = 0;
-        while k < order.len() {
-            let sid = order[k];
-            k += 1;
-            for &b in &reps {
-                let next = dfa.next_state(Anchored::No, sid, b);
-                let i = next.as_usize();
-                if i >= seen.len() {
-                    seen.resize(i + 1, false);
-                }
-                if !seen[i] {
-                    seen[i] = true;
-                    order.push(next);
-                }
-            }
-        }
-        // Number match states first, so that `s < match_limit` tests for a match.
-        order.sort_by_key(|&sid| !dfa.is_match(sid));
-        let matching = order.iter().filter(|&&sid| dfa.is_match(sid)).count();
-        let mut ours = vec![0u32; seen.len()];
-        for (i, sid) in order.iter().enumerate() {
-            ours[sid.as_usize()] = u32::try_from(i << shift).ok()?;
-        }
-        let mut trans = vec![0u32; order.len() << shift];
-        for (i, &sid) in order.iter().enumerate() {
-            for (class, &b) in reps.iter().enumerate() {
-                trans[(i << shift) + class] = ours[dfa.next_state(Anchored::No, sid, b).as_usize()];
-            }
-        }
-        let matches = order[..matching]
-            .iter()
-            .map(|&sid| {
-                (0..dfa.match_len(sid))
-                    .map(|k| dfa.match_pattern(sid, k).as_u32())
-                    .collect()
-            })
-            .collect();
-        let dfa = NeedleDfa {
-            trans,
-            classes,
-            shift,
-            start: ours[start.as_usize()],
-            match_limit: u32::try_from(matching << shift).ok()?,
-            matches,
-            lens: needles.iter().map(|n| n.len() as u32).collect(),
-        };
-        dfa.in_bounds().then_some(dfa)
-    }
-
-    /// A DFA that never matches: the fallback should a needle list ever fail to compile (the
-    /// tests make sure the real ones do), so that nothing panics at run time.
-    pub(crate) fn never() -> NeedleDfa {
-        NeedleDfa {
-            trans: vec![0],
-            classes: [0; 256],
-            shift: 0,
-            start: 0,
-            match_limit: 0,
-            matches: Vec::new(),
-            lens: Vec::new(),
-        }
-    }
-
-    /// The invariant that makes [`NeedleDfa::scan`]'s unchecked indexing sound: the start state
-    /// and every transition are row starts (multiples of the row width) inside the table, and
-    /// every class is below the row width — so `state + class` is always a valid index.
-    fn in_bounds(&self) -> bool {
-        let width = 1usize << self.shift;
-        let row_ok = |s: u32| {
-            let s = s as usize;
-            s.is_multiple_of(width) && s + width <= self.trans.len()
-        };
-        row_ok(self.start)
-            && self.trans.iter().all(|&s| row_ok(s))
-            && self.classes.iter().all(|&c| usize::from(c) < width)
-    }
-
-    /// Number of match states; [`NeedleDfa::scan`] reports match state numbers below this.
-    pub(crate) fn match_states(&self) -> usize {
-        self.matches.len()
-    }
-
-    /// The needles (indexes into the list given to [`NeedleDfa::new`]) ending in match state `k`.
-    pub(crate) fn needles_of(&self, k: usize) -> &[u32] {
-        &self.matches[k]
-    }
-
-    /// Length in bytes of needle `n`.
-    pub(crate) fn needle_len(&self, n: u32) -> usize {
-        self.lens[n as usize] as usize
-    }
-
-    /// Calls `on_match(k, end)` each time the scan of `text` enters match state number `k`
-    /// (see [`NeedleDfa::needles_of`]) with `text[..end]` read.
-    #[inline]
-    pub(crate) fn scan(&self, text: &[u8], mut on_match: impl FnMut(usize, usize)) {
-        let trans = self.trans.as_slice();
-        let classes = &self.classes;
-        let limit = self.match_limit;
-        let shift = self.shift;
-        // The hot loop: about six instructions per byte. A checked index would add two.
-        let step = |s: u32, b: u8| {
-            let i = (s + u32::from(classes[usize::from(b)])) as usize;
-            // SAFETY: `s` is the start state or a value read from `trans`, so a row start with
-            // `s + row width <= trans.len()`, and every class is below the row width; `new`
-            // returns a DFA only when `in_bounds` has verified exactly that for every entry.
-            // Hence `i < trans.len()`.
-            unsafe { *trans.get_unchecked(i) }
-        };
-        let mut s = self.start;
-        let mut at = 0;
-        // Unrolled by eight: the loop bookkeeping is paid once per eight bytes.
-        let mut blocks = text.chunks_exact(8);
-        for block in &mut blocks {
-            for (k, &b) in block.iter().enumerate() {
-                s = step(s, b);
-                if s < limit {
-                    on_match((s >> shift) as usize, at + k + 1);
-                }
-            }
-            at += 8;
-        }
-        for &b in blocks.remainder() {
-            at += 1;
-            s = step(s, b);
-            if s < limit {
-                on_match((s >> shift) as usize, at);
-            }
-        }
-    }
-}
-
 struct Scanner {
     /// Scrub needles only, for [`scrub`] on its own.
     dfa: NeedleDfa,
@@ -488,14 +299,14 @@ pub fn scrub<'a>(text: &'a str, secrets: &[&str]) -> Cow<'a, str> {
             None => Cow::Borrowed(t),
         },
         Cow::Owned(t) => {
-            let mut cands = scan_candidates(&t);
-            Cow::Owned(redact_families(&t, &mut cands, usize::MAX).unwrap_or(t))
+            let mut candidates = scan_candidates(&t);
+            Cow::Owned(redact_families(&t, &mut candidates, usize::MAX).unwrap_or(t))
         }
     }
 }
 
 /// [`scrub`] for a text whose family needles were already found by the caller's own scan
-/// (`cands`: every family needle starting in `text`; extra ones past its end are ignored). This
+/// (`candidates`: every family needle starting in `text`; extra ones past its end are ignored). This
 /// is how classification scrubs its message without a second pass over the text.
 ///
 /// `limit`: only the first `limit` bytes of the result are wanted (the result is then a prefix
@@ -503,31 +314,31 @@ pub fn scrub<'a>(text: &'a str, secrets: &[&str]) -> Cow<'a, str> {
 pub(crate) fn scrub_prescanned<'a>(
     text: &'a str,
     secrets: &[&str],
-    cands: &mut Candidates,
+    candidates: &mut Candidates,
     limit: usize,
 ) -> Cow<'a, str> {
     match redact_literals(text, secrets) {
-        Cow::Borrowed(t) => match redact_families(t, cands, limit) {
+        Cow::Borrowed(t) => match redact_families(t, candidates, limit) {
             Some(s) => Cow::Owned(s),
             None => Cow::Borrowed(t),
         },
         // Positions moved: scan the new text.
         Cow::Owned(t) => {
-            let mut cands = scan_candidates(&t);
-            Cow::Owned(redact_families(&t, &mut cands, limit).unwrap_or(t))
+            let mut candidates = scan_candidates(&t);
+            Cow::Owned(redact_families(&t, &mut candidates, limit).unwrap_or(t))
         }
     }
 }
 
 fn scan_candidates(text: &str) -> Candidates {
-    let sc = &*SCANNER;
-    let mut cands = Candidates::default();
-    sc.dfa.scan(text.as_bytes(), |k, end| {
-        for &n in sc.dfa.needles_of(k) {
-            cands.push(end - sc.dfa.needle_len(n), n as u16);
+    let scanner = &*SCANNER;
+    let mut candidates = Candidates::default();
+    scanner.dfa.scan(text.as_bytes(), |k, end| {
+        for &n in scanner.dfa.needles_of(k) {
+            candidates.push(end - scanner.dfa.needle_len(n), n as u16);
         }
     });
-    cands
+    candidates
 }
 
 /// `text.contains(secret)`, fast for long secrets too: the standard library searches needles of
@@ -617,17 +428,17 @@ fn run(s: &[u8], f: impl Fn(u8) -> bool) -> usize {
     s.iter().take_while(|&&b| f(b)).count()
 }
 
-/// Where the credential of `fam` starting at `text[start..]` (at a needle `needle` long) lies:
+/// Where the credential of `family` starting at `text[start..]` (at a needle `needle` long) lies:
 /// `(from, to, end)` — replace `from..to`, and no other match may start before `end`. `None`
 /// when there is no credential there.
 fn match_family(
-    fam: &Family,
+    family: &Family,
     text: &[u8],
     start: usize,
     needle: &str,
 ) -> Option<(usize, usize, usize)> {
     let rest = &text[start..];
-    match fam.shape {
+    match family.shape {
         Shape::Key {
             class,
             min,
@@ -637,7 +448,7 @@ fn match_family(
             let n = run(body, |b| class.has(b));
             if n < min
                 || (word_end && body.get(min).is_some_and(|&b| is_word_byte(b) || b == b'['))
-                || (fam.skip_word_like && word_like(&body[..n]))
+                || (family.skip_word_like && word_like(&body[..n]))
             {
                 return None;
             }
@@ -730,19 +541,19 @@ fn match_family(
 ///
 /// `limit`: only the first `limit` bytes of the output are wanted; candidates past that are not
 /// examined and the output may end soon after `limit` (`usize::MAX`: the whole text).
-fn redact_families(text: &str, cands: &mut Candidates, limit: usize) -> Option<String> {
-    let sc = &*SCANNER;
+fn redact_families(text: &str, candidates: &mut Candidates, limit: usize) -> Option<String> {
+    let scanner = &*SCANNER;
     let bytes = text.as_bytes();
-    let cands = cands.as_mut_slice();
-    if cands.is_empty() {
+    let candidates = candidates.as_mut_slice();
+    if candidates.is_empty() {
         return None;
     }
-    cands.sort_unstable();
+    candidates.sort_unstable();
     let mut out: Option<String> = None;
     let mut copied = 0; // bytes of `text` already written to `out` (or consumed)
     let mut done = 0; // no new match may start before this (inside a redacted span)
     let mut cut = text.len(); // where the copied text ends
-    for &Candidate { pos: start, needle } in cands.iter() {
+    for &Candidate { pos: start, needle } in candidates.iter() {
         if start < done || start >= text.len() {
             continue;
         }
@@ -752,11 +563,11 @@ fn redact_families(text: &str, cands: &mut Candidates, limit: usize) -> Option<S
             cut = ceil_boundary(text, copied + limit.saturating_sub(written));
             break;
         }
-        let Some(&(needle, family)) = sc.needles.get(usize::from(needle)) else {
+        let Some(&(needle, family)) = scanner.needles.get(usize::from(needle)) else {
             continue;
         };
-        let fam = &FAMILIES[usize::from(family)];
-        let ok_before = match (fam.before, start.checked_sub(1).map(|i| bytes[i])) {
+        let family = &FAMILIES[usize::from(family)];
+        let ok_before = match (family.before, start.checked_sub(1).map(|i| bytes[i])) {
             (_, None) | (Before::Any, _) => true,
             (Before::NotWord, Some(b)) => !is_word_byte(b),
             (Before::NotAlnum, Some(b)) => !b.is_ascii_alphanumeric(),
@@ -764,19 +575,19 @@ fn redact_families(text: &str, cands: &mut Candidates, limit: usize) -> Option<S
         if !ok_before {
             continue;
         }
-        let Some((from, to, end)) = match_family(fam, bytes, start, needle) else {
+        let Some((from, to, end)) = match_family(family, bytes, start, needle) else {
             continue;
         };
         // Every shape ends its ranges at ASCII bytes or the end: char boundaries.
-        let o = out.get_or_insert_with(|| String::with_capacity(text.len().min(limit) + 64));
-        o.push_str(&text[copied..from]);
-        o.push_str(REDACTED);
+        let output = out.get_or_insert_with(|| String::with_capacity(text.len().min(limit) + 64));
+        output.push_str(&text[copied..from]);
+        output.push_str(REDACTED);
         copied = to;
         done = end;
     }
-    let mut o = out?;
-    o.push_str(&text[copied..cut.max(copied)]);
-    Some(o)
+    let mut out = out?;
+    out.push_str(&text[copied..cut.max(copied)]);
+    Some(out)
 }
 
 /// Smallest char boundary of `s` at or above `i` (or `s.len()`).
@@ -924,10 +735,6 @@ mod tests {
     #[test]
     fn tables_build() {
         assert!(SCANNER.dfa.match_states() > 0);
-        assert!(NeedleDfa::never().in_bounds());
-        let mut hits = 0;
-        NeedleDfa::never().scan(b"anything at all", |_, _| hits += 1);
-        assert_eq!(hits, 0);
     }
 
     #[test]
