@@ -8,7 +8,7 @@
 // scrubbing, queueing and delivery all stay in Rust. Input this cannot read plainly (a getter
 // that throws, a Proxy that refuses) goes through the native path, which reads it defensively.
 
-const binding = require('./index.js')
+const binding = require('./load.cjs') // index.js, with one clear error when no binary fits
 
 const SEPARATOR = '\t'
 
