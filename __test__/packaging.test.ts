@@ -38,11 +38,10 @@ describe('platform packages', () => {
   })
 
   it('has the napi release scripts', () => {
-    expect(pkg.scripts).toMatchObject({
-      artifacts: 'napi artifacts',
-      prepublishOnly: 'napi prepublish -t npm',
-      version: 'napi version',
-    })
+    expect(pkg.scripts).toMatchObject({ artifacts: 'napi artifacts', prepublishOnly: 'napi prepublish -t npm' })
+    // npm version: the platform packages, then the optionalDependencies, then index.js (which
+    // embeds the version) follow the new version, all in npm's commit.
+    expect(pkg.scripts.version).toMatch(/^napi version && node scripts\/sync-optional-deps\.mjs && napi build --platform && git add /)
   })
 })
 
