@@ -17,7 +17,7 @@ function commandOutput(command, args) {
 /** Which classifier src/ holds now (the binary under test may be older: see its build time). */
 function classifierVersion() {
   try {
-    const source = readFileSync(fileURLToPath(new URL('../../src/classify.rs', import.meta.url)), 'utf8')
+    const source = readFileSync(fileURLToPath(new URL('../../src/classify/mod.rs', import.meta.url)), 'utf8')
     return source.slice(0, 300).includes('TEMPORARY STUB') ? 'TEMPORARY STUB' : 'full classifier'
   } catch {
     return 'n/a'

@@ -1,0 +1,154 @@
+//! The message builder: `error_message` from the result message — its text (errors, result or
+//! subtype), scrubbed with the candidates the scan found, then cut to [`MESSAGE_MAX_CHARS`]
+//! Unicode scalar values.
+
+use std::borrow::Cow;
+
+use super::{ResultMessage, MESSAGE_MAX_CHARS, SCRUB_WINDOW_BYTES};
+use crate::scrub::{scrub, scrub_prescanned, Candidates};
+
+/// When the message text is longer than the scrub window, this many bytes at the end of the
+/// scrubbed window are dropped (or the longest literal secret + 16 if that is more), because a
+/// secret cut by the window edge could survive as a fragment there. (Longer fragments of family
+/// credentials are redacted anyway — each family also matches a cut-off credential — except a
+/// `user:password` of more than 512 bytes whose `@` is cut off.) This only shortens the message
+/// when redactions removed most of the 14 KiB window.
+const UNSAFE_TAIL_BYTES: usize = 512;
+
+/// Largest char boundary of `s` at or below `i`.
+fn floor_boundary(s: &str, i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    let mut boundary = i;
+    while !s.is_char_boundary(boundary) {
+        boundary -= 1;
+    }
+    boundary
+}
+
+/// The first `max` Unicode scalar values of `s`.
+pub(super) fn first_chars(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    if s.as_bytes()[..max].is_ascii() {
+        return &s[..max];
+    }
+    match s.char_indices().nth(max) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    }
+}
+
+/// Which text `error_message` is made of: `errors` joined with `"; "` when that is non-empty,
+/// else `result` when non-empty, else `subtype`, else `"unknown error"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum MessageSource {
+    Errors,
+    Result,
+    Other,
+}
+
+impl MessageSource {
+    pub(super) fn of(msg: &ResultMessage) -> MessageSource {
+        match msg.errors.as_slice() {
+            [] => {}
+            [one] if one.is_empty() => {}
+            _ => return MessageSource::Errors,
+        }
+        match msg.result.as_deref() {
+            Some(result) if !result.is_empty() => MessageSource::Result,
+            _ => MessageSource::Other,
+        }
+    }
+}
+
+/// The message text, at most [`SCRUB_WINDOW_BYTES`] of it (joined into `buf` when there are
+/// several errors; a single text is not copied), and the length of the whole text.
+fn message_window<'a>(
+    msg: &'a ResultMessage,
+    source: MessageSource,
+    buf: &'a mut String,
+) -> (&'a str, usize) {
+    let (text, total) = match (source, msg.errors.as_slice()) {
+        (MessageSource::Errors, [one]) => (one.as_str(), one.len()),
+        (MessageSource::Errors, many) => {
+            let total = many
+                .iter()
+                .fold(2 * many.len().saturating_sub(1), |length, error| {
+                    length.saturating_add(error.len())
+                });
+            buf.reserve(total.min(SCRUB_WINDOW_BYTES));
+            for (index, error) in many.iter().enumerate() {
+                for part in [if index == 0 { "" } else { "; " }, error.as_str()] {
+                    let room = SCRUB_WINDOW_BYTES - buf.len();
+                    buf.push_str(&part[..floor_boundary(part, room)]);
+                }
+                if buf.len() >= SCRUB_WINDOW_BYTES {
+                    break;
+                }
+            }
+            (buf.as_str(), total)
+        }
+        (MessageSource::Result, _) => {
+            let result = msg.result.as_deref().unwrap_or_default();
+            (result, result.len())
+        }
+        (MessageSource::Other, _) => {
+            let subtype = msg
+                .subtype
+                .as_deref()
+                .filter(|subtype| !subtype.is_empty())
+                .unwrap_or("unknown error");
+            (subtype, subtype.len())
+        }
+    };
+    (&text[..floor_boundary(text, SCRUB_WINDOW_BYTES)], total)
+}
+
+/// `error_message`: the message text ([`MessageSource`]), scrubbed, then cut to
+/// [`MESSAGE_MAX_CHARS`]. Only the first [`SCRUB_WINDOW_BYTES`] are scrubbed; scrubbing comes
+/// before the cut, so no secret is cut in two by it. `candidates`: the scrub candidates that the
+/// classification scan found in the message text (errors and result sources).
+pub(super) fn error_message(
+    msg: &ResultMessage,
+    source: MessageSource,
+    secrets: &[&str],
+    candidates: &mut Candidates,
+) -> String {
+    let mut buf = String::new();
+    let (window, total) = message_window(msg, source, &mut buf);
+    let whole = total <= window.len();
+    // Bytes of scrubbed output that can hold MESSAGE_MAX_CHARS chars; only needed when the whole
+    // text is in the window (else the unsafe tail must be measured on the full scrubbed window).
+    let limit = if whole {
+        4 * MESSAGE_MAX_CHARS
+    } else {
+        usize::MAX
+    };
+    let scrubbed = match source {
+        MessageSource::Other => scrub(window, secrets),
+        _ => scrub_prescanned(window, secrets, candidates, limit),
+    };
+    let mut usable = scrubbed.len();
+    if !whole {
+        // The window cut the text: a secret cut in two at the window edge could survive as a
+        // fragment at the end of the scrubbed window; drop that tail.
+        let longest = secrets.iter().map(|secret| secret.len()).max().unwrap_or(0);
+        let tail = UNSAFE_TAIL_BYTES.max(longest + 16);
+        usable = floor_boundary(&scrubbed, usable.saturating_sub(tail));
+    }
+    let end = first_chars(&scrubbed[..usable], MESSAGE_MAX_CHARS).len();
+    match scrubbed {
+        Cow::Owned(mut message) => {
+            message.truncate(end);
+            // Usually already small (`limit`); not so after a literal secret or a long text.
+            if message.capacity() > 4 * MESSAGE_MAX_CHARS + 64 {
+                message.shrink_to_fit();
+            }
+            message
+        }
+        Cow::Borrowed(text) => text[..end].to_owned(),
+    }
+}
