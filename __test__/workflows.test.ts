@@ -45,13 +45,15 @@ describe('workflows', () => {
     expect(findings).toEqual([])
   })
 
-  // zizmor is a Python tool: .ci/run installs it; CI fails rather than skips without it.
-  const zizmor = spawnSync('zizmor', ['--version'], { encoding: 'utf8' })
-  const haveZizmor = zizmor.status === 0
-  if (!haveZizmor && !process.env.CI) {
-    console.warn('skipping the zizmor check: zizmor is not installed (pip install zizmor, as .ci/run does)')
+  // zizmor is a Python tool: .ci/run installs it and sets CYRUS_TELEMETRY_REQUIRE_ZIZMOR, so
+  // there a missing zizmor fails; elsewhere (a developer without it, the per-binary test jobs)
+  // the check is skipped with the reason printed.
+  const haveZizmor = spawnSync('zizmor', ['--version'], { encoding: 'utf8' }).status === 0
+  const required = process.env.CYRUS_TELEMETRY_REQUIRE_ZIZMOR === '1'
+  if (!haveZizmor && !required) {
+    console.warn('skipping the zizmor check: zizmor is not installed (pip install zizmor==1.32.0, as .ci/run does)')
   }
-  it.runIf(haveZizmor || process.env.CI)('zizmor (pedantic, offline): zero findings', () => {
+  it.runIf(haveZizmor || required)('zizmor (pedantic, offline): zero findings', () => {
     const run = spawnSync('zizmor', ['--offline', '--persona', 'pedantic', '--format', 'plain', dir], {
       encoding: 'utf8',
       timeout: 60_000,
