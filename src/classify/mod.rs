@@ -31,6 +31,7 @@
 //! | code | error_type | meaning |
 //! |---|---|---|
 //! | `max_turns` | max_turns | turn cap hit (`error_max_turns`, "Reached maximum number of turns", Gemini CLI exit 53) |
+//! | `iteration_limit` | max_turns | an agent framework's cap in iterations or steps (LangChain "iteration limit or time limit", LlamaIndex "max iterations", LangGraph "Recursion limit of 25 reached", smolagents "max steps") |
 //! | `max_budget` | billing | USD budget cap hit (`error_max_budget_usd`, LiteLLM "Budget has been exceeded") |
 //! | `spend_limit` | billing | spend cap set by the account (Cursor `spendLimitHit: true`, OpenAI `billing_hard_limit_reached`, Anthropic "specified API usage limits") |
 //! | `insufficient_quota` | billing | OpenAI-style exhausted quota (`insufficient_quota`, "exceeded your current quota … billing details") |
@@ -38,12 +39,15 @@
 //! | `http_402` | billing | HTTP 402 / Payment Required |
 //! | `insufficient_credits` | billing | prepaid credits exhausted (OpenRouter "requires more credits … can only afford", DeepSeek "Insufficient Balance") |
 //! | `billing` | billing | billing disabled / account inactive / payment method problems |
+//! | `balance` | billing | prepaid balance empty or account in arrears, in English or Chinese, whatever the status (Z.ai code 1113 "余额不足…请充值", Kimi `exceeded_current_quota_error`, DashScope "good standing … overdue-payment", Volcengine `AccountOverdueError`) |
 //! | `usage_limit` | rate_limit | subscription usage window (Claude "usage limit reached\|epoch", "You've hit your limit · resets …", Codex/Cursor "You've hit your usage limit") |
 //! | `itpm` / `otpm` | rate_limit | Anthropic input / output tokens-per-minute limit |
 //! | `tpm` / `rpm` | rate_limit | tokens / requests per minute (OpenAI and others) |
 //! | `per_minute_quota` | rate_limit | Google per-minute quota ("Quota exceeded for quota metric … per minute") |
 //! | `daily_quota` | rate_limit | per-day quota (Gemini "… requests per day …") |
+//! | `daily_limit` | rate_limit | daily token or request limit, even behind a 500 (Groq "tokens per day (TPD)", Qianfan "daily request limit reached", Z.ai 1304 "今日调用次数限额") |
 //! | `free_tier_quota` | rate_limit | free-tier quota with a retry delay |
+//! | `capacity` | rate_limit | a model out of serving capacity (Gemini "No capacity available for model …", `MODEL_CAPACITY_EXHAUSTED`) |
 //! | `resource_exhausted` | rate_limit | gRPC / Google `RESOURCE_EXHAUSTED` |
 //! | `overloaded` | rate_limit | `overloaded_error`, HTTP 529, "model is overloaded" |
 //! | `http_429` | rate_limit | any other throttling: 429, `rate_limit_error`, Too Many Requests, ThrottlingException |

@@ -51,6 +51,12 @@ pub(super) static RULES: &[Rule] = &[
     // Gemini CLI exits with code 53 (FatalTurnLimitedError): "gemini exited with code 53".
     // Not "max_tokens … the maximum allowed number of output tokens" (no turn word).
     row(Any(&[Signal::TurnLimit]), MaxTurns, "max_turns"),
+    // Agent frameworks' turn caps, by iterations or steps: LangChain "Agent stopped due to
+    // iteration limit or time limit." (a cap, not a stall: before the timeout rows); LlamaIndex
+    // "ValueError: Reached max iterations."; OpenHands "Agent reached maximum iteration in
+    // headless mode"; smolagents "Reached max steps."; LangGraph "Recursion limit of 25 reached
+    // without hitting a stop condition" (GraphRecursionError).
+    row(Any(&[Signal::IterationLimit]), MaxTurns, "iteration_limit"),
     // ── Local resources whose words look like provider limits ───────────────────────────────
     // "EDQUOT: disk quota exceeded", "ENOSPC: no space left on device" ("quota" ≠ provider quota).
     row(Any(&[Signal::DiskFull]), Crash, "disk_full"),
@@ -89,6 +95,13 @@ pub(super) static RULES: &[Rule] = &[
     // method requires billing to be enabled"; Gemini "free tier is not available in your
     // country. Please enable billing".
     row(Any(&[Signal::Billing]), Billing, "billing"),
+    // Prepaid balance empty or account in arrears, whatever the status says (these arrive as
+    // 429, 400 or 403): Z.ai/GLM `{"code":"1113","message":"余额不足或无可用资源包,请充值。"}` with
+    // HTTP 429 (the code and the words say money, the status says throttling: the code wins);
+    // Kimi/Moonshot 429 `exceeded_current_quota_error`; DashScope 400 `Arrearage` "Access
+    // denied, please make sure your account is in good standing" (money, not auth: before the
+    // auth row); Volcengine 403 `AccountOverdueError` "your account has an overdue balance".
+    row(Any(&[Signal::Balance]), Billing, "balance"),
     // ── Throttling: per-minute limits (before context words: these texts say "Please reduce
     //    the prompt length", and before billing words: Gemini's free tier says "check your plan
     //    and billing details" for a per-minute quota) ────────────────────────────────────────
@@ -115,6 +128,16 @@ pub(super) static RULES: &[Rule] = &[
         RateLimit,
         "daily_quota",
     ),
+    // Daily token or request limits, even behind a 500: Groq "Rate limit reached for model … on
+    // tokens per day (TPD)"; Kimi "request reached organization TPD rate limit"; Baidu Qianfan
+    // "Open api daily request limit reached"; Z.ai 1304 "该API已达今日调用次数限额"; OpenRouter
+    // "Rate limit exceeded: free-models-per-day".
+    row(Any(&[Signal::DailyLimit]), RateLimit, "daily_limit"),
+    row(
+        Both(&[Signal::PerDay], &[Signal::LimitHit]),
+        RateLimit,
+        "daily_limit",
+    ),
     // Gemini free tier "You exceeded your current quota … generate_content_free_tier_requests …
     // Please retry in 39s" — a window, not money.
     row(
@@ -122,6 +145,17 @@ pub(super) static RULES: &[Rule] = &[
         RateLimit,
         "free_tier_quota",
     ),
+    // A model out of serving capacity (also when the status is missing or a 500): Gemini CLI
+    // "No capacity available for model gemini-3-pro-preview on the server"
+    // (`MODEL_CAPACITY_EXHAUSTED`, before the generic RESOURCE_EXHAUSTED row).
+    row(Any(&[Signal::Capacity]), RateLimit, "capacity"),
+    // ── Money: OpenAI-style quota (after the windows above, before the generic 429 and before
+    //    RESOURCE_EXHAUSTED: Gemini's "You exceeded your current quota, please check your plan
+    //    and billing details" with status RESOURCE_EXHAUSTED and no per-minute, per-day or
+    //    free-tier metric is an exhausted paid quota) ─────────────────────────────────────────
+    // "429 You exceeded your current quota, please check your plan and billing details";
+    // codex-rs "Quota exceeded. Check your plan and billing details."
+    row(Any(&[Signal::QuotaBilling]), Billing, "insufficient_quota"),
     // Gemini/Vertex {"code":429,"message":"Resource exhausted. Please try again later.",
     // "status":"RESOURCE_EXHAUSTED"}; Cursor "ConnectError: [resource_exhausted]".
     row(
@@ -129,10 +163,6 @@ pub(super) static RULES: &[Rule] = &[
         RateLimit,
         "resource_exhausted",
     ),
-    // ── Money: OpenAI-style quota (after the windows above, before the generic 429) ─────────
-    // "429 You exceeded your current quota, please check your plan and billing details";
-    // codex-rs "Quota exceeded. Check your plan and billing details."
-    row(Any(&[Signal::QuotaBilling]), Billing, "insufficient_quota"),
     // ── Throttling: everything else ─────────────────────────────────────────────────────────
     // "API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}";
     // Gemini 503 "The model is overloaded. Please try again later."

@@ -5,7 +5,9 @@
 use std::sync::LazyLock;
 
 use super::message::MessageSource;
-use super::signals::{Check, Signal, Signals, EPOCH_MARKERS, SIGNALS, STATUS_CODES};
+use super::signals::{
+    Check, Signal, Signals, EPOCH_MARKERS, PROVIDER_CODES, SIGNALS, STATUS_CODES,
+};
 use super::{ResultMessage, CLASSIFY_WINDOW_BYTES, SCRUB_WINDOW_BYTES};
 use crate::needles::NeedleDfa;
 use crate::scrub::{family_needles, Candidates};
@@ -14,7 +16,8 @@ use crate::scrub::{family_needles, Candidates};
 #[derive(Debug, Clone, Copy)]
 enum Needle {
     Keyword(Signal, Check),
-    Status(Signal),
+    /// An HTTP status or a provider error code: counts only in status context.
+    Code(Signal),
     Epoch,
     /// A scrub family needle (its number in `family_needles` order): a candidate for scrubbing
     /// the message.
@@ -40,9 +43,9 @@ pub(super) static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
             needles.push(Needle::Keyword(signal, check));
         }
     }
-    for &(code, signal) in STATUS_CODES {
+    for &(code, signal) in STATUS_CODES.iter().chain(PROVIDER_CODES) {
         patterns.push(code);
-        needles.push(Needle::Status(signal));
+        needles.push(Needle::Code(signal));
     }
     for marker in EPOCH_MARKERS {
         patterns.push(marker);
@@ -145,15 +148,17 @@ impl Scan {
                 let confirmed = match check {
                     Check::None => true,
                     Check::NoDigitAfter => !text.get(end).is_some_and(u8::is_ascii_digit),
-                    Check::WordStart => !start
-                        .checked_sub(1)
-                        .is_some_and(|before| text[before].is_ascii_alphanumeric()),
+                    Check::WordStart => word_start(text, start),
+                    Check::Word => {
+                        word_start(text, start)
+                            && !text.get(end).is_some_and(u8::is_ascii_alphabetic)
+                    }
                 };
                 if confirmed {
                     self.signals.set(signal);
                 }
             }
-            Needle::Status(signal) => {
+            Needle::Code(signal) => {
                 if !self.signals.has(signal) && status_context(text, start, end) {
                     self.signals.set(signal);
                 }
@@ -166,6 +171,13 @@ impl Scan {
             Needle::Scrub(_) => {}
         }
     }
+}
+
+/// No letter or digit right before `text[start]`.
+fn word_start(text: &[u8], start: usize) -> bool {
+    !start
+        .checked_sub(1)
+        .is_some_and(|before| text[before].is_ascii_alphanumeric())
 }
 
 /// Is the status number at `text[start..end]` an HTTP status? It must stand alone (no letter,

@@ -7,6 +7,7 @@
 #[repr(u8)]
 pub(super) enum Signal {
     TurnLimit,
+    IterationLimit,
     DiskFull,
     Budget,
     SpendLimit,
@@ -16,6 +17,7 @@ pub(super) enum Signal {
     PaymentRequired,
     Credits,
     Billing,
+    Balance,
     Itpm,
     Otpm,
     Tpm,
@@ -23,10 +25,14 @@ pub(super) enum Signal {
     Quota,
     PerMinute,
     PerDay,
+    /// Words of a limit being hit; only counts together with another signal (a daily limit).
+    LimitHit,
+    DailyLimit,
     FreeTier,
     ResourceExhausted,
     QuotaBilling,
     Overloaded,
+    Capacity,
     RateLimit,
     QuotaExceeded,
     ContextOverflow,
@@ -56,6 +62,9 @@ pub(super) enum Check {
     /// The byte before is not a letter or digit: errno-style codes (`ENOTFOUND`, not the end
     /// of `ResourceNotFoundException`).
     WordStart,
+    /// A whole word: no letter or digit right before, no letter right after (`balance`, not
+    /// `load balancer` or `rebalance`).
+    Word,
 }
 
 /// Keyword families: (signal, confirmation, needles). Needles are matched ASCII
@@ -74,6 +83,46 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "max session turns",
             "maxsessionturns",
             "turnlimited",
+            // OpenAI Agents SDK `MaxTurnsExceeded: Max turns (10) exceeded`; `maxTurns` settings.
+            "maxturns",
+            // Chinese: 最大轮数 / 最大轮次 (maximum number of turns).
+            "最大轮数",
+            "最大轮次",
+        ],
+    ),
+    // Agent frameworks count iterations or steps instead of turns: LangChain AgentExecutor
+    // "Agent stopped due to iteration limit or time limit."; LlamaIndex "Reached max
+    // iterations."; OpenHands "Agent reached maximum iteration in headless mode"; CrewAI
+    // `max_iter`; smolagents "Reached max steps."; LangGraph `GraphRecursionError: Recursion
+    // limit of 25 reached without hitting a stop condition` (its `recursion_limit` counts steps;
+    // Python's own "maximum recursion depth exceeded" is not one of these).
+    (
+        Signal::IterationLimit,
+        Check::None,
+        &[
+            "iteration limit",
+            "iterations limit",
+            "iteration_limit",
+            "max iteration",
+            "max_iter",
+            "maximum iteration",
+            "maximum number of iterations",
+            "maxiterations",
+            "recursion limit",
+            "recursion_limit",
+            "graphrecursionerror",
+            "max steps",
+            "max_steps",
+            "maxsteps",
+            "maximum steps",
+            "maximum number of steps",
+            "step limit",
+            "steps limit",
+            // Chinese: 最大迭代 (maximum iterations), 迭代次数 (number of iterations),
+            // 最大步数 (maximum steps).
+            "最大迭代",
+            "迭代次数",
+            "最大步数",
         ],
     ),
     (
@@ -143,6 +192,15 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "\u{b7} resets",
             "\u{2219} resets",
             "\u{2022} resets",
+            // Claude Code "You're out of extra usage · resets 9pm" and, as a 400
+            // invalid_request_error, "You're out of extra usage. Add more at
+            // claude.ai/settings/usage and keep going."
+            "extra usage",
+            // Gemini CLI "… Your quota will reset after 0s."
+            "quota will reset",
+            // Chinese: 使用上限 / 用量上限 (usage cap; Z.ai 1308 for the 5-hour window).
+            "使用上限",
+            "用量上限",
         ],
     ),
     (
@@ -201,8 +259,35 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "past_due",
             "invalid_payment",
             "prepayment",
+            "unpaid",
+            "non-payment",
+            "nonpayment",
         ],
     ),
+    // Money words of prepaid accounts, in English and Chinese: Z.ai/GLM code 1113 "余额不足或无
+    // 可用资源包,请充值。" (balance insufficient or no resource package, please recharge; sent
+    // with HTTP 429); Kimi/Moonshot `exceeded_current_quota_error` "Your account … is suspended
+    // due to insufficient balance, please recharge your account"; DashScope `Arrearage` "Access
+    // denied, please make sure your account is in good standing … #overdue-payment"; Volcengine
+    // Ark `AccountOverdueError` "your account has an overdue balance"; 欠费 (in arrears).
+    (
+        Signal::Balance,
+        Check::None,
+        &[
+            "recharge",
+            "top up your",
+            "top-up",
+            "overdue",
+            "good standing",
+            "exceeded_current_quota",
+            "余额",
+            "充值",
+            "欠费",
+            "资源包",
+            "缴费",
+        ],
+    ),
+    (Signal::Balance, Check::Word, &["balance"]),
     (
         Signal::Itpm,
         Check::None,
@@ -229,10 +314,38 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
         Check::None,
         &["per minute", "perminute", "per_minute", "per-minute"],
     ),
+    // Per-day windows: "… Requests per day …"; Groq "on tokens per day (TPD)"; Baidu Qianfan "Open
+    // api daily request limit reached"; Z.ai 1304 "该API已达今日调用次数限额" (today's call limit
+    // reached); Chinese 今日 / 每日 / 当日 (today, daily).
     (
         Signal::PerDay,
         Check::None,
-        &["per day", "perday", "per_day", "per-day", "daily"],
+        &[
+            "per day", "perday", "per_day", "per-day", "daily", "今日", "每日", "当日",
+        ],
+    ),
+    // Daily limits by name: Groq / Kimi "tokens per day (TPD)", "requests per day (RPD)", Kimi
+    // "request reached organization TPD rate limit".
+    (
+        Signal::DailyLimit,
+        Check::None,
+        &["(tpd)", "(rpd)", "tpd rate limit", "tpd limit", "rpd limit"],
+    ),
+    // A limit hit, in English and Chinese (限额 quota, 上限 upper limit, 用完 used up).
+    (
+        Signal::LimitHit,
+        Check::None,
+        &[
+            "limit",
+            "exceeded",
+            "exhausted",
+            "reached",
+            "限额",
+            "上限",
+            "用完",
+            "超出",
+            "超过",
+        ],
     ),
     (
         Signal::FreeTier,
@@ -265,10 +378,28 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "billing details",
         ],
     ),
+    // 过载 (overloaded), 繁忙 (busy: "系统繁忙，请稍后再试").
     (
         Signal::Overloaded,
         Check::None,
-        &["overloaded", "high demand", "at capacity"],
+        &["overloaded", "high demand", "at capacity", "过载", "繁忙"],
+    ),
+    // A model out of serving capacity, whatever the status says: Gemini CLI "No capacity available
+    // for model gemini-3-pro-preview on the server" (`MODEL_CAPACITY_EXHAUSTED`, also surfaced
+    // without a status as `TerminalQuotaError`), "You have exhausted your capacity on this model";
+    // Bedrock "insufficient capacity".
+    (
+        Signal::Capacity,
+        Check::None,
+        &[
+            "no capacity",
+            "capacity_exhausted",
+            "capacity exhausted",
+            "exhausted your capacity",
+            "out of capacity",
+            "insufficient capacity",
+            "capacity is exhausted",
+        ],
     ),
     (
         Signal::RateLimit,
@@ -285,8 +416,21 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "slow down",
             "rate exceeded",
             "concurrency limit",
+            // Tencent `RequestLimitExceeded`; "max concurrency" (Kimi "request reached
+            // organization max concurrency").
+            "requestlimitexceeded",
+            "max concurrency",
+            // Chinese: 频率过高 (frequency too high, Z.ai 1303), 并发数过高 (concurrency too high,
+            // 1302), 请求过多 (too many requests, 1305), 限流 (throttled), 速率限制 (rate limit).
+            "频率过高",
+            "并发数过高",
+            "请求过多",
+            "限流",
+            "速率限制",
         ],
     ),
+    // Baidu Qianfan "Open api qps request limit reached".
+    (Signal::RateLimit, Check::Word, &["qps"]),
     (
         Signal::QuotaExceeded,
         Check::None,
@@ -318,6 +462,12 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "conversation is too long",
             "conversation too long",
             "context overflow",
+            // Chinese: 上下文长度 (context length), 上下文窗口 (context window); Z.ai 1261
+            // "Prompt 超长" (prompt too long).
+            "上下文长度",
+            "上下文窗口",
+            "prompt 超长",
+            "prompt超长",
         ],
     ),
     (
@@ -392,6 +542,12 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "has been suspended",
             "account is disabled",
             "account disabled",
+            // Chinese: 身份验证失败 / 认证失败 / 鉴权失败 (authentication failed), 未授权
+            // (unauthorized); Z.ai 1000–1004.
+            "身份验证",
+            "认证失败",
+            "鉴权失败",
+            "未授权",
         ],
     ),
     (
@@ -423,6 +579,9 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "did not respond",
             "stalled",
             "took too long",
+            "time limit",
+            // Chinese: 超时 (timed out).
+            "超时",
         ],
     ),
     (
@@ -468,6 +627,9 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "connection closed",
             "connection aborted",
             "connection failed",
+            "connection failure",
+            "transport failure",
+            "upstream connect error",
             "connection lost",
             "connection terminated",
             "network error",
@@ -531,6 +693,11 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "content filter",
             "content management polic",
             "responsible ai",
+            // Z.ai 1301 "系统检测到输入或生成内容可能包含不安全或敏感内容" (unsafe or sensitive
+            // content); 敏感 (sensitive), 违规 (violation).
+            "敏感内容",
+            "不安全或敏感",
+            "内容违规",
         ],
     ),
     (
@@ -626,6 +793,28 @@ pub(super) static STATUS_CODES: &[(&str, Signal)] = &[
     ("503", Signal::ServerError),
     ("504", Signal::Timeout),
     ("529", Signal::Overloaded),
+];
+
+/// Provider error codes, read like status numbers (after `code`, `"code":`, …), each naming a
+/// family whatever the HTTP status says. Z.ai/GLM (docs.z.ai "Error codes"; open.bigmodel.cn
+/// 错误码): 1000–1004 authentication, 1113 balance insufficient ("余额不足或无可用资源包,请充值。"),
+/// 1261 prompt too long, 1301 unsafe content, 1302 concurrency / 1303 frequency too high / 1305
+/// too many requests, 1304 today's call limit, 1308 / 1310 usage window reached.
+pub(super) static PROVIDER_CODES: &[(&str, Signal)] = &[
+    ("1000", Signal::Auth),
+    ("1001", Signal::Auth),
+    ("1002", Signal::Auth),
+    ("1003", Signal::Auth),
+    ("1004", Signal::Auth),
+    ("1113", Signal::Balance),
+    ("1261", Signal::ContextOverflow),
+    ("1301", Signal::Policy),
+    ("1302", Signal::RateLimit),
+    ("1303", Signal::RateLimit),
+    ("1304", Signal::DailyLimit),
+    ("1305", Signal::RateLimit),
+    ("1308", Signal::UsageLimit),
+    ("1310", Signal::UsageLimit),
 ];
 
 /// Markers after which a reset epoch (seconds, or milliseconds) may follow:
