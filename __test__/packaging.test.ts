@@ -38,7 +38,8 @@ describe('platform packages', () => {
   })
 
   it('has the napi release scripts', () => {
-    expect(pkg.scripts).toMatchObject({ artifacts: 'napi artifacts', prepublishOnly: 'napi prepublish -t npm' })
+    // No GitHub release from prepublish: that would need a token with contents: write.
+    expect(pkg.scripts).toMatchObject({ artifacts: 'napi artifacts', prepublishOnly: 'napi prepublish -t npm --no-gh-release' })
     // npm version: the platform packages, then the optionalDependencies, then index.js (which
     // embeds the version) follow the new version, all in npm's commit.
     expect(pkg.scripts.version).toMatch(/^napi version && node scripts\/sync-optional-deps\.mjs && napi build --platform && git add /)

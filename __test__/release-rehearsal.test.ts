@@ -1,13 +1,12 @@
-// A release, rehearsed end to end on this machine: a real npm registry (verdaccio) on 127.0.0.1
-// gets the linux-x64-gnu platform package (the built binary in npm/linux-x64-gnu's shape) and the
-// main package (its published files without any binary, as the release checkout has none), in
-// the order napi prepublish uses. Then a fresh pnpm workspace shaped like cyrus
+// A release, rehearsed end to end on this machine: `npm publish` as the release job runs it
+// (prepublishOnly = napi prepublish) sends the six platform packages and the main package to a
+// real npm registry (verdaccio) on 127.0.0.1; linux-x64-gnu carries the built binary. Then a fresh pnpm workspace shaped like cyrus
 // (packages/edge-worker, "type": "module") runs `pnpm add cyrus-telemetry` against that registry
 // only, with no Rust toolchain on PATH, and the edge worker imports it (ESM), requires it (CJS)
 // and delivers one event to a loopback receiver. The registry has no uplinks, so nothing can come
 // from the public registry, and it is stopped whatever happens.
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -47,6 +46,16 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   expect(result.error, output).toBeUndefined()
   expect(result.status, output).toBe(0)
   return result.stdout
+}
+
+/**
+ * The built binary into its platform package. The debug build carries tens of megabytes of
+ * debug info that a release binary (strip = "symbols") does not: without it, packing and
+ * publishing take seconds instead of tens. A copy as it is when binutils' strip is missing.
+ */
+function shipBinary(built: string, artifact: string) {
+  const strip = spawnSync('strip', ['--strip-debug', '-o', artifact, built])
+  if (strip.error || strip.status !== 0) copyFileSync(built, artifact)
 }
 
 /** As `run`, without blocking this process (whose loopback receiver the child talks to). */
@@ -121,23 +130,27 @@ describe.runIf(canRehearse)('release rehearsal', () => {
     // No Rust toolchain reachable from the install and the edge worker.
     expect(spawnSync('cargo', ['--version'], { env }).error).toBeDefined()
 
-    // Publishing, as the release job does: the platform package first (prepublishOnly), then the
-    // main package. npm wants a token to publish; the registry accepts anyone's.
+    // Publishing, as the release job does: the published files (no binary at the top, as in
+    // the release checkout), npm/ with a binary in each platform package (`npm run artifacts`),
+    // then `npm publish`, whose prepublishOnly (napi prepublish) publishes the six platform
+    // packages before the main one. Only linux-x64-gnu holds a real binary; the five others
+    // hold stand-ins, which no install on this machine selects. npm wants a token to publish;
+    // the registry accepts anyone's.
     const publishrc = join(work, 'publish.npmrc')
     writeFileSync(publishrc, `registry=${url}\n//127.0.0.1:${registry!.port}/:_authToken=rehearsal\n`)
-    const npm = (args: string[], cwd: string) => run('npm', [...args, '--userconfig', publishrc, '--registry', url], cwd, env)
-
-    const platformDir = join(work, 'npm', PLATFORM)
-    mkdirSync(platformDir, { recursive: true })
-    for (const file of ['package.json', 'README.md']) copyFileSync(join(root, 'npm', PLATFORM, file), join(platformDir, file))
-    copyFileSync(join(root, binary), join(platformDir, binary)) // what `npm run artifacts` does
-    npm(['publish', '--ignore-scripts'], platformDir)
-
-    const mainDir = join(work, 'main')
-    const shipped = copyPackage(mainDir, isBinary)
+    const release = join(work, 'release')
+    const shipped = copyPackage(release, isBinary)
     expect(shipped.filter(isBinary)).toEqual([])
-    // prepublishOnly (napi prepublish) publishes all six platform packages; here only one exists.
-    npm(['publish', '--ignore-scripts'], mainDir)
+    for (const dir of readdirSync(join(root, 'npm'))) {
+      const target = join(release, 'npm', dir)
+      mkdirSync(target, { recursive: true })
+      for (const file of ['package.json', 'README.md']) copyFileSync(join(root, 'npm', dir, file), join(target, file))
+      const artifact = join(target, `${pkg.napi.binaryName}.${dir}.node`)
+      if (dir === PLATFORM) shipBinary(join(root, binary), artifact)
+      else writeFileSync(artifact, `stand-in for ${dir}`)
+    }
+    symlinkSync(join(root, 'node_modules'), join(release, 'node_modules'), 'dir') // the napi CLI
+    run('npm', ['publish', '--userconfig', publishrc, '--registry', url], release, env)
 
     // The cyrus workspace: the registry is named only in its .npmrc; a store of its own.
     const cyrus = join(work, 'cyrus')
@@ -158,13 +171,16 @@ describe.runIf(canRehearse)('release rehearsal', () => {
     const manifest = readJson(join(worker, 'package.json')) as unknown as { dependencies: Record<string, string> }
     expect(Object.keys(manifest.dependencies)).toEqual([pkg.name])
     const lock = readFileSync(join(cyrus, 'pnpm-lock.yaml'), 'utf8')
-    for (const name of [pkg.name, platformPackage]) {
+    for (const name of [pkg.name, ...Object.keys(pkg.optionalDependencies)]) {
       // The exact tarballs this registry holds (their integrity), fetched from it alone.
       const served = (await (await fetch(`${url}${name}`)).json()) as any
       const integrity = served.versions[pkg.version].dist.integrity
       expect(lock).toContain(`${name}@${pkg.version}:\n    resolution: {integrity: ${integrity}}`)
     }
     expect(readdirSync(join(work, 'cache', 'metadata-v1.3'))).toEqual([`127.0.0.1+${registry!.port}`])
+    // Of the six platform packages, only this machine's was installed.
+    const installedPackages = readdirSync(join(cyrus, 'node_modules', '.pnpm')).filter((entry) => entry.startsWith(pkg.name))
+    expect(installedPackages.sort()).toEqual([`${platformPackage}@${pkg.version}`, `${pkg.name}@${pkg.version}`])
 
     // The edge worker: ESM import, CJS require (the same module), one event over loopback.
     writeFileSync(
