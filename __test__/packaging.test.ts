@@ -2,7 +2,7 @@
 // main package's tarball carries a locally built binary, and an install without a binary fails
 // with one clear message. Everything runs the real tools (npm, git, node) in child processes.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -57,6 +57,19 @@ describe('npm pack', () => {
     expect(packed.filter((file) => /^(src|target|__test__|npm|node_modules)\//.test(file))).toEqual([])
   })
 
+  it('includes every file that main, types, bin and exports point to', () => {
+    const packed = new Set(packedFiles())
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    const targets: string[] = []
+    const collect = (entry: unknown) => {
+      if (typeof entry === 'string') targets.push(entry)
+      else if (entry && typeof entry === 'object') Object.values(entry).forEach(collect)
+    }
+    collect([manifest.main, manifest.types, manifest.bin, manifest.exports])
+    expect(targets.length).toBeGreaterThan(3)
+    for (const target of targets) expect(packed, target).toContain(target.replace(/^\.\//, ''))
+  })
+
   it('lists a binary as soon as one is present', () => {
     // In a copy of the package, so the checkout is left alone; a stand-in file is enough, since
     // npm pack decides by name.
@@ -72,10 +85,12 @@ describe('npm pack', () => {
 })
 
 describe('stands alone', () => {
-  // A clone without the workspace's shared folder beside it must pass the suite.
-  const sharedPath = ['..', 'shared'].join('/')
+  // A clone without the workspace's shared folder beside it must pass the suite: no tracked
+  // file names the folder above the checkout's `shared`, as a path or as join() segments.
+  const sharedPath = '..' + '/shared'
+  const pattern = String.raw`\.\.(/|\\|['"]\s*,\s*['"])shared`
   it.runIf(existsSync(join(root, '.git')))(`no tracked file reads ${sharedPath}`, () => {
-    const found = spawnSync('git', ['grep', '-n', '-F', sharedPath], { cwd: root, encoding: 'utf8' })
+    const found = spawnSync('git', ['grep', '-n', '-E', pattern], { cwd: root, encoding: 'utf8' })
     // git grep exits 1 when nothing matches, 0 with the matches on stdout.
     expect(found.stdout).toBe('')
     expect(found.status).toBe(1)
