@@ -221,4 +221,25 @@ console.log(JSON.stringify({
     expect(request.body).toMatchObject({ session_id: 'rehearsal-session' })
     expect(receiver!.requests).toHaveLength(1)
   })
+
+  it('installs a built checkout with file:, its binary included', { timeout: 60_000 }, () => {
+    // What someone who builds it themselves does: the package's files and the binary they built.
+    const checkout = join(work, 'checkout')
+    copyPackage(checkout, isBinary)
+    shipBinary(join(root, binary), join(checkout, binary))
+    const cyrus = join(work, 'cyrus')
+    const other = join(cyrus, 'packages', 'from-checkout')
+    mkdirSync(other, { recursive: true })
+    writeFileSync(join(other, 'package.json'), JSON.stringify({ name: 'from-checkout', private: true, type: 'module' }))
+    const env = cleanEnv(join(work, 'home'))
+    const pnpm = join(root, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs')
+    run(process.execPath, [pnpm, '--filter', 'from-checkout', 'add', `file:${checkout}`], cyrus, env)
+    const script = `import { createRequire } from 'node:module'
+const require = createRequire(import.meta.url)
+const t = require('cyrus-telemetry')
+console.log(JSON.stringify({ target: t.__napiBindingTarget, binary: require('node:fs').existsSync(require.resolve('cyrus-telemetry/package.json').replace('package.json', '${binary}')) }))`
+    writeFileSync(join(other, 'check.js'), script)
+    const out = JSON.parse(run(process.execPath, ['check.js'], other, env).trim())
+    expect(out).toEqual({ target: 'native', binary: true })
+  })
 })
