@@ -541,6 +541,69 @@ describe('the token never leaks', () => {
   })
 })
 
+describe('no part of the token leaves, in any form (issue 12 §2)', () => {
+  /** A 30-character token with the base64 characters that JSON and URL encoders rewrite. */
+  const SLASHED_TOKEN = 'cyt/Qd2kP9xW+4mZ8rT1vB6nY3s=='
+  const WINDOW = 8
+  /** Every `WINDOW`-character piece of `token`. */
+  const windows = (token: string) =>
+    Array.from({ length: token.length - WINDOW + 1 }, (_, i) => token.slice(i, i + WINDOW))
+  /** The pieces of each token found in the raw bodies or the decoded messages received. */
+  const leaks = (rx: Receiver, ...tokens: string[]) =>
+    rx.requests.flatMap((request) =>
+      tokens.flatMap((token) =>
+        windows(token).filter(
+          (piece) => request.rawBody.includes(piece) || String(request.body?.error_message).includes(piece),
+        ),
+      ),
+    )
+
+  let rx: Receiver | undefined
+  let reporter: TelemetryReporter | undefined
+  afterEach(async () => {
+    await reporter?.shutdown(1000)
+    await rx?.close()
+    reporter = undefined
+    rx = undefined
+  })
+
+  it('a token that the redaction marker contains is rejected, and the reason does not print it', () => {
+    reporter = newReporter()
+    for (const token of ['E', 'RED', 'ACTED', 'REDACTED', '[REDACTED]', 'D]', '[R']) {
+      const result = reporter.setCallbackContext(callbackHeaders({ token }))
+      expect(result.status, token).toBe('rejected')
+      expect(result.reason).toContain(TOKEN_HEADER)
+      expect(result.reason).not.toContain(token)
+    }
+    // Short tokens keep working (cyrus's own tests use these).
+    for (const token of ['token', 'cb-token-123']) {
+      expect(newReporter().setCallbackContext(callbackHeaders({ token })).status, token).not.toBe('rejected')
+    }
+  })
+
+  it('the JSON-escaped and percent-encoded forms and the replaced tokens are scrubbed', async () => {
+    rx = await startReceiver()
+    reporter = newReporter()
+    const [first, second, current] = [TOKEN, ROTATED_TOKEN, SLASHED_TOKEN]
+    expect(reporter.setCallbackContext(callbackHeaders({ url: rx.url, token: first })).status).toBe('set')
+    expect(reporter.setCallbackContext(callbackHeaders({ url: rx.url, token: second })).status).toBe('rotated')
+    expect(reporter.setCallbackContext(callbackHeaders({ url: rx.url, token: current })).status).toBe('rotated')
+    const quoted = [
+      `GET ${rx.url}?t=${encodeURIComponent(current)} failed`,
+      `retry ?t=${encodeURIComponent(current).toLowerCase()}`,
+      `php body {"t":"${current.replaceAll('/', '\\/')}"}`,
+      `.NET body {"t":"${current.replaceAll('+', '\\u002B')}"}`,
+      `old tokens ${first} and ${second}`,
+      `raw ${current}`,
+    ]
+    expect(reporter.reportSessionError({ id: 's-forms' }, { ...errorResult, errors: quoted }).outcome).toBe('queued')
+    expect(await reporter.flush(5000)).toEqual({ completed: true, pending: 0 })
+    expect(rx.requests).toHaveLength(1)
+    expect(rx.requests[0].body.error_message).toContain('[REDACTED]')
+    expect(leaks(rx, first, second, current)).toEqual([])
+  })
+})
+
 describe('self-hosted: no callback headers ever', () => {
   it('logs nothing above debug, holds reports silently, and never fails', async () => {
     const logs = recordLogs()

@@ -5,6 +5,9 @@ use std::fmt;
 use std::net::IpAddr;
 use url::{Host, Url};
 
+use crate::scrub;
+use crate::secret_forms::encoded_forms;
+
 pub const TOKEN_HEADER: &str = "x-cyrus-callback-token";
 pub const URL_HEADER: &str = "x-cyrus-callback-url";
 pub const TEAM_HEADER: &str = "x-cyrus-team-id";
@@ -14,6 +17,8 @@ pub const HEADER_NAMES: [&str; 3] = [TOKEN_HEADER, URL_HEADER, TEAM_HEADER];
 pub const MAX_TOKEN_LEN: usize = 4096;
 pub const MAX_TEAM_LEN: usize = 256;
 pub const MAX_URL_LEN: usize = 4096;
+/// How many tokens replaced at rotations a context keeps scrubbing (the newest ones).
+pub const REPLACED_TOKENS_KEPT: usize = 4;
 
 /// A credential that never prints: `Debug` shows `[REDACTED]` and there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -218,13 +223,59 @@ impl HostAllowList {
     }
 }
 
-/// A validated context: where to POST, with which token, for which team.
-#[derive(Clone, PartialEq, Eq)]
+/// A validated context: where to POST, with which token, for which team — and what the scrubber
+/// removes for it, computed once when it is made (SPEC §2 "Scrubbing").
+#[derive(Clone)]
 pub struct CallbackContext {
     pub token: Secret,
     pub url: Url,
     pub team_id: String,
+    /// Tokens this context replaced at rotations, newest first (at most [`REPLACED_TOKENS_KEPT`]).
+    replaced: Vec<Secret>,
+    /// The literal needles for the scrubber: the token, the replaced tokens, and every encoded
+    /// form of each (`crate::secret_forms`), without repeats.
+    needles: Vec<Secret>,
 }
+
+impl CallbackContext {
+    pub fn new(token: Secret, url: Url, team_id: String) -> Self {
+        Self::with_replaced(token, url, team_id, Vec::new())
+    }
+
+    fn with_replaced(token: Secret, url: Url, team_id: String, replaced: Vec<Secret>) -> Self {
+        let mut needles: Vec<Secret> = Vec::new();
+        for secret in std::iter::once(&token).chain(&replaced) {
+            let forms = encoded_forms(secret.expose()).into_iter().map(Secret::new);
+            for needle in std::iter::once(secret.clone()).chain(forms) {
+                if !needles.contains(&needle) {
+                    needles.push(needle);
+                }
+            }
+        }
+        Self {
+            token,
+            url,
+            team_id,
+            replaced,
+            needles,
+        }
+    }
+
+    /// What the scrubber removes for this context: its token, the tokens it replaced (the last
+    /// [`REPLACED_TOKENS_KEPT`]) and their JSON-escaped and percent-encoded forms.
+    pub fn scrub_secrets(&self) -> Vec<&str> {
+        self.needles.iter().map(Secret::expose).collect()
+    }
+}
+
+/// Two contexts are the same when token, URL and team are; what they replaced does not count.
+impl PartialEq for CallbackContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.token == other.token && self.url == other.url && self.team_id == other.team_id
+    }
+}
+
+impl Eq for CallbackContext {}
 
 impl fmt::Debug for CallbackContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -232,6 +283,7 @@ impl fmt::Debug for CallbackContext {
             .field("token", &self.token)
             .field("url", &self.url.as_str())
             .field("team_id", &self.team_id)
+            .field("replaced", &self.replaced.len())
             .finish()
     }
 }
@@ -244,14 +296,17 @@ pub fn validate(raw: RawContext, allowed: &HostAllowList) -> Result<CallbackCont
             "{TOKEN_HEADER} is longer than {MAX_TOKEN_LEN} bytes"
         ));
     }
-    // Brackets are not Bearer-token characters (RFC 6750 b64token), and a token with them could
-    // re-form around the scrubber's `[REDACTED]` marker.
-    if !token
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && b != b'[' && b != b']')
-    {
+    // A backslash is not a Bearer-token character (RFC 6750 b64token) either, and a token with
+    // one could be re-formed by the JSON escaping of the event body itself.
+    if !token.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') {
         return Err(format!(
-            "{TOKEN_HEADER} contains characters not allowed in a Bearer token (controls, spaces, brackets or non-ASCII)"
+            "{TOKEN_HEADER} contains characters not allowed in a Bearer token (controls, spaces, backslashes or non-ASCII)"
+        ));
+    }
+    // Written in lower case and without brackets: a refused token (`E`, `RED` …) is upper case.
+    if !scrub::redactable(token) {
+        return Err(format!(
+            "{TOKEN_HEADER} cannot be scrubbed reliably: it is part of the redaction marker or contains a bracket"
         ));
     }
     if raw.team_id.chars().count() > MAX_TEAM_LEN {
@@ -263,11 +318,7 @@ pub fn validate(raw: RawContext, allowed: &HostAllowList) -> Result<CallbackCont
         return Err(format!("{TEAM_HEADER} contains control characters"));
     }
     let url = validate_url(&raw.url, allowed)?;
-    Ok(CallbackContext {
-        token: raw.token,
-        url,
-        team_id: raw.team_id,
-    })
+    Ok(CallbackContext::new(raw.token, url, raw.team_id))
 }
 
 fn validate_url(text: &str, allowed: &HostAllowList) -> Result<Url, String> {
@@ -340,18 +391,39 @@ impl SetStatus {
 }
 
 /// The capture rule: first valid context kept; same team rotates; another team is refused.
+/// Gives the status and, for `Set` and `Rotated`, the context to keep: after a rotation it
+/// carries the tokens it replaced (the current one first, the last [`REPLACED_TOKENS_KEPT`]), so
+/// that they stay scrubbed.
 pub fn capture(
     current: Option<&CallbackContext>,
-    offered: &CallbackContext,
-) -> Result<SetStatus, String> {
+    offered: CallbackContext,
+) -> Result<(SetStatus, Option<CallbackContext>), String> {
     match current {
-        None => Ok(SetStatus::Set),
+        None => Ok((SetStatus::Set, Some(offered))),
         Some(current) if current.team_id != offered.team_id => Err(format!(
             "{TEAM_HEADER} {:?} differs from the captured team {:?}; one worker serves one team, the current context is kept",
             offered.team_id, current.team_id
         )),
-        Some(current) if current == offered => Ok(SetStatus::Unchanged),
-        Some(_) => Ok(SetStatus::Rotated),
+        Some(current) if *current == offered => Ok((SetStatus::Unchanged, None)),
+        Some(current) => {
+            let mut replaced: Vec<Secret> = Vec::new();
+            for token in std::iter::once(&current.token).chain(&current.replaced) {
+                if *token != offered.token && !replaced.contains(token) {
+                    replaced.push(token.clone());
+                }
+            }
+            replaced.truncate(REPLACED_TOKENS_KEPT);
+            let CallbackContext {
+                token,
+                url,
+                team_id,
+                ..
+            } = offered;
+            Ok((
+                SetStatus::Rotated,
+                Some(CallbackContext::with_replaced(token, url, team_id, replaced)),
+            ))
+        }
     }
 }
 
@@ -581,6 +653,13 @@ mod tests {
             ("tokén", "team", false),
             ("ED]abcdefghij", "team", false),
             ("tok[en", "team", false),
+            ("tok\\en", "team", false),
+            ("tok\"en/+=", "team", true),
+            // Short tokens work (cyrus's own tests use these)…
+            ("token", "team", true),
+            ("cb-token-123", "team", true),
+            ("e", "team", true),
+            ("REDACTEDX", "team", true),
             (TOKEN, &long_team, false),
             (TOKEN, "team\u{7}", false),
             (TOKEN, "équipe-ü", true),
@@ -605,6 +684,120 @@ mod tests {
     }
 
     #[test]
+    fn tokens_inside_the_redaction_marker_are_refused() {
+        // …but not one that the marker contains: no scrubbing could remove it.
+        let marker = crate::scrub::REDACTED;
+        for start in 0..marker.len() {
+            for end in start + 1..=marker.len() {
+                let token = &marker[start..end];
+                let raw = RawContext {
+                    token: Secret::new(token.to_owned()),
+                    url: "https://a.b/c".into(),
+                    team_id: "team".into(),
+                };
+                let reason = validate(raw, &HostAllowList::default())
+                    .expect_err("a token inside the marker is refused");
+                assert!(reason.starts_with(TOKEN_HEADER), "{reason}");
+                assert!(!reason.contains(token), "reason prints the token: {reason}");
+            }
+        }
+    }
+
+    #[test]
+    fn scrub_secrets_are_the_token_and_its_encoded_forms() {
+        let context = CallbackContext::new(
+            Secret::new("ab/c+d=".to_owned()),
+            Url::parse("https://a.b/c").unwrap(),
+            "team".into(),
+        );
+        let secrets = context.scrub_secrets();
+        assert_eq!(secrets[0], "ab/c+d=");
+        for form in [
+            "ab\\/c+d=",
+            "ab%2Fc%2Bd%3D",
+            "ab%2fc%2bd%3d",
+            "ab/c\\u002Bd=",
+        ] {
+            assert!(secrets.contains(&form), "{form} missing from {secrets:?}");
+        }
+        let plain = CallbackContext::new(
+            Secret::new("cb-token-123".to_owned()),
+            Url::parse("https://a.b/c").unwrap(),
+            "team".into(),
+        );
+        assert_eq!(plain.scrub_secrets(), ["cb-token-123"]);
+    }
+
+    #[test]
+    fn scrubbing_with_the_context_leaves_no_form_of_any_kept_token() {
+        let url = || Url::parse("https://a.b/c").unwrap();
+        let old = CallbackContext::new(Secret::new("old/Token+1=".into()), url(), "t".into());
+        let offered = CallbackContext::new(Secret::new("new/Token+2=".into()), url(), "t".into());
+        let (_, kept) = capture(Some(&old), offered).unwrap();
+        let kept = kept.unwrap();
+        let text = "a old/Token+1= b new%2FToken%2B2%3D c new%2ftoken... new%2fToken%2b2%3d \
+                    d {\"t\":\"new\\/Token+2=\"} e new/Token\\u002B2= f old%2FToken%2B1%3D";
+        let scrubbed = crate::scrub::scrub(text, &kept.scrub_secrets());
+        assert_eq!(
+            scrubbed,
+            "a [REDACTED] b [REDACTED] c new%2ftoken... [REDACTED] d {\"t\":\"[REDACTED]\"} \
+             e [REDACTED] f [REDACTED]"
+        );
+    }
+
+    #[test]
+    fn rotation_keeps_the_last_replaced_tokens() {
+        let make = |token: &str| {
+            CallbackContext::new(
+                Secret::new(token.to_owned()),
+                Url::parse("https://a.b/c").unwrap(),
+                "team".into(),
+            )
+        };
+        let tokens: Vec<String> = (0..REPLACED_TOKENS_KEPT + 3)
+            .map(|i| format!("token-{i}"))
+            .collect();
+        let (_, first) = capture(None, make(&tokens[0])).unwrap();
+        let mut current = first.unwrap();
+        for (i, token) in tokens.iter().enumerate().skip(1) {
+            let (status, kept) = capture(Some(&current), make(token)).unwrap();
+            assert_eq!(status, SetStatus::Rotated);
+            current = kept.unwrap();
+            let secrets = current.scrub_secrets();
+            assert_eq!(secrets[0], token.as_str());
+            let oldest_kept = i.saturating_sub(REPLACED_TOKENS_KEPT);
+            for (j, earlier) in tokens[..i].iter().enumerate() {
+                assert_eq!(
+                    secrets.contains(&earlier.as_str()),
+                    j >= oldest_kept,
+                    "after rotation {i}: token {j} in {secrets:?}"
+                );
+            }
+        }
+        // Rotating back to a kept token keeps it once; a URL-only rotation keeps the history.
+        let back = tokens[tokens.len() - 2].clone();
+        let (_, kept) = capture(Some(&current), make(&back)).unwrap();
+        let back_context = kept.unwrap();
+        let secrets = back_context.scrub_secrets();
+        assert_eq!(secrets.iter().filter(|s| **s == back).count(), 1);
+        assert_eq!(secrets.len(), 1 + REPLACED_TOKENS_KEPT);
+        let moved = CallbackContext::new(
+            back_context.token.clone(),
+            Url::parse("https://a.b/moved").unwrap(),
+            "team".into(),
+        );
+        let (status, kept) = capture(Some(&back_context), moved).unwrap();
+        assert_eq!(status, SetStatus::Rotated);
+        assert_eq!(kept.unwrap().scrub_secrets(), secrets);
+        // Debug shows how many, never which.
+        let printed = format!("{back_context:?}");
+        assert!(
+            tokens.iter().all(|t| !printed.contains(t.as_str())),
+            "{printed}"
+        );
+    }
+
+    #[test]
     fn allow_list_patterns_are_checked() {
         assert!(HostAllowList::parse(&["*.cyrus.app", "cyrus.app", "127.0.0.1"]).is_ok());
         for bad in ["", "*", "*.", ".cyrus.app", "a b", "cyrus.app/x"] {
@@ -617,26 +810,31 @@ mod tests {
 
     #[test]
     fn capture_rules() {
-        let make = |token: &str, url: &str, team: &str| CallbackContext {
-            token: Secret::new(token.to_owned()),
-            url: Url::parse(url).unwrap(),
-            team_id: team.to_owned(),
+        let make = |token: &str, url: &str, team: &str| {
+            CallbackContext::new(
+                Secret::new(token.to_owned()),
+                Url::parse(url).unwrap(),
+                team.to_owned(),
+            )
+        };
+        let status = |current: Option<&CallbackContext>, offered: CallbackContext| {
+            capture(current, offered).map(|(status, kept)| (status, kept.is_some()))
         };
         let first = make("t1", "https://a.b/c", "team");
-        assert_eq!(capture(None, &first), Ok(SetStatus::Set));
+        assert_eq!(status(None, first.clone()), Ok((SetStatus::Set, true)));
         assert_eq!(
-            capture(Some(&first), &first.clone()),
-            Ok(SetStatus::Unchanged)
+            status(Some(&first), first.clone()),
+            Ok((SetStatus::Unchanged, false))
         );
         assert_eq!(
-            capture(Some(&first), &make("t2", "https://a.b/c", "team")),
-            Ok(SetStatus::Rotated)
+            status(Some(&first), make("t2", "https://a.b/c", "team")),
+            Ok((SetStatus::Rotated, true))
         );
         assert_eq!(
-            capture(Some(&first), &make("t1", "https://a.b/d", "team")),
-            Ok(SetStatus::Rotated)
+            status(Some(&first), make("t1", "https://a.b/d", "team")),
+            Ok((SetStatus::Rotated, true))
         );
-        let other = capture(Some(&first), &make("t1", "https://a.b/c", "other"));
+        let other = status(Some(&first), make("t1", "https://a.b/c", "other"));
         assert!(matches!(other, Err(reason) if reason.contains("other")));
     }
 

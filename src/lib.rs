@@ -10,6 +10,7 @@ pub mod event;
 mod needles;
 pub mod reporter;
 pub mod scrub;
+mod secret_forms;
 pub mod spool;
 pub mod timefmt;
 

@@ -630,10 +630,10 @@ impl Reporter {
         };
         let status = {
             let mut current = lock(&self.shared.context);
-            match context::capture(current.as_deref(), &offered) {
-                Ok(SetStatus::Unchanged) => return (SetStatus::Unchanged, None),
-                Ok(status) => {
-                    *current = Some(Arc::new(offered));
+            match context::capture(current.as_deref(), offered) {
+                Ok((status, None)) => return (status, None),
+                Ok((status, Some(kept))) => {
+                    *current = Some(Arc::new(kept));
                     status
                 }
                 Err(reason) => {
@@ -679,7 +679,7 @@ impl Reporter {
         for mut event in held {
             // Held events were scrubbed without the token; scrub again now that it is known.
             if let std::borrow::Cow::Owned(scrubbed) =
-                scrub::scrub(&event.error_message, &[context.token.expose()])
+                scrub::scrub(&event.error_message, &context.scrub_secrets())
             {
                 event.error_message = scrubbed;
             }
@@ -719,8 +719,8 @@ impl Reporter {
             return Outcome::bare(OutcomeKind::UserStop, None);
         }
         let context = lock(&self.shared.context).clone();
-        let token = context.as_ref().map(|context| context.token.expose());
-        let Some(classification) = classify::classify(&result, token.as_slice()) else {
+        let secrets = context.as_deref().map(CallbackContext::scrub_secrets);
+        let Some(classification) = classify::classify(&result, &secrets.unwrap_or_default()) else {
             bump(&counters.skipped_not_an_error);
             return Outcome::bare(OutcomeKind::NotAnError, None);
         };
@@ -747,8 +747,8 @@ impl Reporter {
     /// `classifySessionError`: pure; the captured token is scrubbed too.
     pub fn classify(&self, result: &ResultMessage) -> Option<Classification> {
         let context = lock(&self.shared.context).clone();
-        let token = context.as_ref().map(|context| context.token.expose());
-        classify::classify(result, token.as_slice())
+        let secrets = context.as_deref().map(CallbackContext::scrub_secrets);
+        classify::classify(result, &secrets.unwrap_or_default())
     }
 
     fn hold(&self, event: Event, options: &Options) -> OutcomeKind {

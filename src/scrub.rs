@@ -30,6 +30,25 @@ use crate::needles::NeedleDfa;
 /// What every secret is replaced by.
 pub const REDACTED: &str = "[REDACTED]";
 
+/// Every text the scrubber writes of its own (the families keep `Bearer `, `name=`, `://` and `@`
+/// from the input): a secret inside one of them would re-appear in every scrubbed text.
+const WRITTEN: &[&str] = &[REDACTED];
+
+/// Whether `secret` is part of a text the scrubber writes itself ([`WRITTEN`]), so that no
+/// scrubbing can remove it.
+fn part_of_written(secret: &str) -> bool {
+    WRITTEN.iter().any(|written| written.contains(secret))
+}
+
+/// Whether every occurrence of the literal `secret` can be scrubbed for good: it is not empty,
+/// not part of a text the scrubber writes (`E`, `RED`, `ACTED` …), and has no `[` or `]` (with
+/// one, an occurrence could re-form from a marker and the text beside it). `context::validate`
+/// refuses callback tokens that are not; [`scrub`] skips the empty ones and those inside a
+/// written text.
+pub fn redactable(secret: &str) -> bool {
+    !secret.is_empty() && !part_of_written(secret) && !secret.contains(['[', ']'])
+}
+
 /// What the byte before the needle may be.
 #[derive(Clone, Copy, Debug)]
 enum Before {
@@ -353,7 +372,7 @@ fn contains_literal(text: &str, secret: &str) -> bool {
 }
 
 fn usable_secret(s: &str) -> bool {
-    !s.is_empty() && !REDACTED.contains(s)
+    !s.is_empty() && !part_of_written(s)
 }
 
 /// Pass 1: literal secrets. Occurrences of different secrets that overlap or touch are merged

@@ -184,17 +184,20 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_follows_spec(&accepted, &raw_url, &patterns);
 
-    assert_eq!(context::capture(None, &accepted), Ok(SetStatus::Set));
+    let status_of = |current: Option<&CallbackContext>, offered: &CallbackContext| {
+        context::capture(current, offered.clone()).map(|(status, _)| status)
+    };
+    assert_eq!(status_of(None, &accepted), Ok(SetStatus::Set));
     assert_eq!(
-        context::capture(Some(&accepted), &accepted.clone()),
+        status_of(Some(&accepted), &accepted),
         Ok(SetStatus::Unchanged)
     );
-    let earlier = CallbackContext {
-        token: Secret::new("earlier-token-value".to_owned()),
-        url: url::Url::parse("https://earlier.example/cb").expect("static URL"),
-        team_id: input.previous_team.clone(),
-    };
-    match context::capture(Some(&earlier), &accepted) {
+    let earlier = CallbackContext::new(
+        Secret::new("earlier-token-value".to_owned()),
+        url::Url::parse("https://earlier.example/cb").expect("static URL"),
+        input.previous_team.clone(),
+    );
+    match status_of(Some(&earlier), &accepted) {
         Ok(status) => {
             assert_eq!(earlier.team_id, accepted.team_id);
             assert_eq!(status, SetStatus::Rotated);

@@ -28,15 +28,15 @@ pub fn split_control<const N: usize>(data: &[u8]) -> ([u8; N], &[u8]) {
     (control, &data[taken..])
 }
 
-/// The secret a callback token can be: visible ASCII without brackets (what `context::validate`
-/// admits; a token with brackets could re-form around `[REDACTED]`), at least
+/// The secret a callback token can be: visible ASCII that `scrub::redactable` admits (what
+/// `context::validate` admits; a token with brackets could re-form around the marker), at least
 /// [`MIN_SECRET_LEN`] long. Uses `candidate` when it qualifies, else a known token picked by
 /// `selector`.
 pub fn secret_from(candidate: &str, selector: u8) -> String {
     let usable = candidate.len() >= MIN_SECRET_LEN
         && candidate.len() <= 4096
         && candidate.bytes().all(|byte| byte.is_ascii_graphic())
-        && !candidate.contains(['[', ']']);
+        && cyrus_telemetry::scrub::redactable(candidate);
     if usable {
         candidate.to_owned()
     } else {
