@@ -52,6 +52,7 @@
 //! | `overloaded` | rate_limit | `overloaded_error`, HTTP 529, "model is overloaded" |
 //! | `http_429` | rate_limit | any other throttling: 429, `rate_limit_error`, Too Many Requests, ThrottlingException |
 //! | `quota_exceeded` | rate_limit | a quota exceeded with no money or window wording |
+//! | `plan_limit` | rate_limit | the plan or subscription does not cover the request; upgrading is the way on (Codex "To use Codex with your ChatGPT plan, upgrade to Plus", Cursor "does not work with your current plan", Z.ai 1311) |
 //! | `context_overflow` | crash | prompt larger than the context window |
 //! | `request_too_large` | crash | request body too large (HTTP 413) |
 //! | `max_output_tokens` | crash | response hit the output token maximum |

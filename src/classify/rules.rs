@@ -175,6 +175,11 @@ pub(super) static RULES: &[Rule] = &[
     // Bedrock "ServiceQuotaExceededException"; "Quota exceeded for aiplatform.googleapis.com/…"
     // without a 429 in the text.
     row(Any(&[Signal::QuotaExceeded]), RateLimit, "quota_exceeded"),
+    // ── The plan does not cover it (after every usage window and money row: "You've hit your
+    //    usage limit. Upgrade to Pro" is a usage window; before the crash rows) ──────────────
+    // Codex "🖐 To use Codex with your ChatGPT plan, upgrade to Plus"; Cursor "Invalid Model: The
+    // model does not work with your current plan or api key"; Z.ai 1311 "当前订阅套餐暂未开放…权限".
+    row(Any(&[Signal::PlanLimit]), RateLimit, "plan_limit"),
     // ── The request did not fit ─────────────────────────────────────────────────────────────
     // "API Error: 400 … prompt is too long: 216327 tokens > 200000 maximum"; "input length and
     // max_tokens exceed context limit"; OpenAI `context_length_exceeded` / "maximum context

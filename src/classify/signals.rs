@@ -35,6 +35,7 @@ pub(super) enum Signal {
     Capacity,
     RateLimit,
     QuotaExceeded,
+    PlanLimit,
     ContextOverflow,
     RequestTooLarge,
     OutputTokenMax,
@@ -118,6 +119,14 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "maximum number of steps",
             "step limit",
             "steps limit",
+            // AutoGen `max_consecutive_auto_reply`: "Maximum number of consecutive auto-replies
+            // reached"; caps on tool calls ("exceeded the maximum number of tool calls").
+            "consecutive auto-repl",
+            "consecutive_auto_repl",
+            "number of tool calls",
+            "max tool calls",
+            "max_tool_calls",
+            "tool call limit",
             // Chinese: 最大迭代 (maximum iterations), 迭代次数 (number of iterations),
             // 最大步数 (maximum steps).
             "最大迭代",
@@ -170,6 +179,8 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "api usage limits",
             "regain access on",
             "key limit exceeded",
+            // OpenRouter "… create a key with a higher monthly limit" (a key's spend cap).
+            "higher monthly limit",
         ],
     ),
     (
@@ -227,7 +238,10 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "insufficient credit",
             "insufficient_credit",
             "not enough credit",
-            "out of credits",
+            "out of credit",
+            "credits have run out",
+            "credit has run out",
+            "ran out of credit",
             "credits exhausted",
             "no credits",
             "credits are depleted",
@@ -236,7 +250,6 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "insufficient balance",
             "insufficient_balance",
             "balance is insufficient",
-            "arrearage",
         ],
     ),
     (
@@ -262,6 +275,14 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "unpaid",
             "non-payment",
             "nonpayment",
+            // A lapsed subscription: "Your subscription has expired. Please renew"; Z.ai 1309
+            // "您的 GLM Coding Plan 套餐已到期 … 续订后即可恢复" (plan expired, renew to resume).
+            "subscription has expired",
+            "subscription expired",
+            "plan has expired",
+            "renew your subscription",
+            "套餐已到期",
+            "续订",
         ],
     ),
     // Money words of prepaid accounts, in English and Chinese: Z.ai/GLM code 1113 "余额不足或无
@@ -280,7 +301,10 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "overdue",
             "good standing",
             "exceeded_current_quota",
+            "arrearage",
             "余额",
+            // 额度不足 (quota insufficient: a prepaid allowance used up).
+            "额度不足",
             "充值",
             "欠费",
             "资源包",
@@ -301,12 +325,26 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
     (
         Signal::Tpm,
         Check::None,
-        &["tokens per min", "tokens_per_min", "(tpm)"],
+        &[
+            "tokens per min",
+            "tokens_per_min",
+            "(tpm)",
+            "tpm limit",
+            "tpm rate",
+            "max tpm",
+        ],
     ),
     (
         Signal::Rpm,
         Check::None,
-        &["requests per min", "requests_per_min", "(rpm)"],
+        &[
+            "requests per min",
+            "requests_per_min",
+            "(rpm)",
+            "rpm limit",
+            "rpm rate",
+            "max rpm",
+        ],
     ),
     (Signal::Quota, Check::None, &["quota"]),
     (
@@ -316,12 +354,23 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
     ),
     // Per-day windows: "… Requests per day …"; Groq "on tokens per day (TPD)"; Baidu Qianfan "Open
     // api daily request limit reached"; Z.ai 1304 "该API已达今日调用次数限额" (today's call limit
-    // reached); Chinese 今日 / 每日 / 当日 (today, daily).
+    // reached); "Token limit for today reached, please try again tomorrow" (a 500); Chinese 今日 /
+    // 每日 / 当日 (today, daily).
     (
         Signal::PerDay,
         Check::None,
         &[
-            "per day", "perday", "per_day", "per-day", "daily", "今日", "每日", "当日",
+            "per day",
+            "perday",
+            "per_day",
+            "per-day",
+            "daily",
+            "for today",
+            "today's",
+            "tomorrow",
+            "今日",
+            "每日",
+            "当日",
         ],
     ),
     // Daily limits by name: Groq / Kimi "tokens per day (TPD)", "requests per day (RPD)", Kimi
@@ -378,11 +427,33 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "billing details",
         ],
     ),
-    // 过载 (overloaded), 繁忙 (busy: "系统繁忙，请稍后再试").
+    // 过载 (overloaded), 繁忙 (busy: "系统繁忙，请稍后再试"), 负载 (load: "当前模型负载较高"),
+    // 访问量过大 (traffic too high, Z.ai 1312); "Server is busy" / "system is busy" (even behind a
+    // 500); "504 Server overload", portkey `system_overload_error` (not TypeScript's "No overload
+    // matches this call").
     (
         Signal::Overloaded,
         Check::None,
-        &["overloaded", "high demand", "at capacity", "过载", "繁忙"],
+        &[
+            "overloaded",
+            "high demand",
+            "at capacity",
+            "server overload",
+            "system overload",
+            "system_overload",
+            "engine overload",
+            "service overload",
+            "overload_error",
+            "server is busy",
+            "server busy",
+            "system is busy",
+            "service is busy",
+            "currently busy",
+            "过载",
+            "繁忙",
+            "负载",
+            "访问量过大",
+        ],
     ),
     // A model out of serving capacity, whatever the status says: Gemini CLI "No capacity available
     // for model gemini-3-pro-preview on the server" (`MODEL_CAPACITY_EXHAUSTED`, also surfaced
@@ -420,6 +491,9 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             // organization max concurrency").
             "requestlimitexceeded",
             "max concurrency",
+            // Bedrock's ThrottlingException text without its name: "Too many tokens, please wait
+            // before trying again."
+            "wait before trying again",
             // Chinese: 频率过高 (frequency too high, Z.ai 1303), 并发数过高 (concurrency too high,
             // 1302), 请求过多 (too many requests, 1305), 限流 (throttled), 速率限制 (rate limit).
             "频率过高",
@@ -427,6 +501,12 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "请求过多",
             "限流",
             "速率限制",
+            // 请求频率 / 调用频率 (request / call frequency: "请求频率超限"), 调用次数 (number of
+            // calls: "调用次数超过限制"; a per-day count is caught earlier as a daily limit).
+            "请求频率",
+            "调用频率",
+            "频率超",
+            "调用次数",
         ],
     ),
     // Baidu Qianfan "Open api qps request limit reached".
@@ -441,6 +521,32 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "quotaexceeded",
             "exceeds the service quota",
             "out of quota",
+        ],
+    ),
+    // A plan or subscription that does not cover the request, to continue one must upgrade:
+    // Codex "To use Codex with your ChatGPT plan, upgrade to Plus"; Cursor "The model does not work
+    // with your current plan"; Z.ai 1311 "当前订阅套餐暂未开放…权限" (the current plan does not
+    // include the model); "upgrade your plan to continue".
+    (
+        Signal::PlanLimit,
+        Check::None,
+        &[
+            "upgrade your plan",
+            "upgrade to plus",
+            "upgrade to pro",
+            "upgrade to max",
+            "upgrade to a paid",
+            "upgrade to continue",
+            "requires a paid",
+            "requires a pro",
+            "requires a subscription",
+            "your current plan",
+            "not available on your plan",
+            "not included in your plan",
+            "plan does not include",
+            "subscription does not include",
+            "订阅套餐",
+            "升级套餐",
         ],
     ),
     (
@@ -798,14 +904,17 @@ pub(super) static STATUS_CODES: &[(&str, Signal)] = &[
 /// Provider error codes, read like status numbers (after `code`, `"code":`, …), each naming a
 /// family whatever the HTTP status says. Z.ai/GLM (docs.z.ai "Error codes"; open.bigmodel.cn
 /// 错误码): 1000–1004 authentication, 1113 balance insufficient ("余额不足或无可用资源包,请充值。"),
-/// 1261 prompt too long, 1301 unsafe content, 1302 concurrency / 1303 frequency too high / 1305
-/// too many requests, 1304 today's call limit, 1308 / 1310 usage window reached.
+/// 1110 account inactive, 1261 prompt too long, 1301 unsafe content, 1302 concurrency / 1303
+/// frequency too high / 1305 too many requests, 1304 today's call limit, 1308 / 1310 usage window
+/// reached, 1309 plan expired, 1311 the plan does not include the model, 1312 model traffic too
+/// high, 1313 fair-use throttling.
 pub(super) static PROVIDER_CODES: &[(&str, Signal)] = &[
     ("1000", Signal::Auth),
     ("1001", Signal::Auth),
     ("1002", Signal::Auth),
     ("1003", Signal::Auth),
     ("1004", Signal::Auth),
+    ("1110", Signal::Billing),
     ("1113", Signal::Balance),
     ("1261", Signal::ContextOverflow),
     ("1301", Signal::Policy),
@@ -814,7 +923,11 @@ pub(super) static PROVIDER_CODES: &[(&str, Signal)] = &[
     ("1304", Signal::DailyLimit),
     ("1305", Signal::RateLimit),
     ("1308", Signal::UsageLimit),
+    ("1309", Signal::Billing),
     ("1310", Signal::UsageLimit),
+    ("1311", Signal::PlanLimit),
+    ("1312", Signal::Overloaded),
+    ("1313", Signal::RateLimit),
 ];
 
 /// Markers after which a reset epoch (seconds, or milliseconds) may follow:
