@@ -31,7 +31,7 @@
 //! | code | error_type | meaning |
 //! |---|---|---|
 //! | `max_turns` | max_turns | turn cap hit (`error_max_turns`, "Reached maximum number of turns", Gemini CLI exit 53) |
-//! | `iteration_limit` | max_turns | an agent framework's cap in iterations or steps (LangChain "iteration limit or time limit", LlamaIndex "max iterations", LangGraph "Recursion limit of 25 reached", smolagents "max steps") |
+//! | `iteration_limit` | max_turns | an agent framework's cap in iterations or steps (LangChain "iteration limit or time limit", LlamaIndex "max iterations", LangGraph "Recursion limit of 25 reached", smolagents "max steps", AutoGen "consecutive auto-replies") |
 //! | `max_budget` | billing | USD budget cap hit (`error_max_budget_usd`, LiteLLM "Budget has been exceeded") |
 //! | `spend_limit` | billing | spend cap set by the account (Cursor `spendLimitHit: true`, OpenAI `billing_hard_limit_reached`, Anthropic "specified API usage limits") |
 //! | `insufficient_quota` | billing | OpenAI-style exhausted quota (`insufficient_quota`, "exceeded your current quota … billing details") |

@@ -102,6 +102,14 @@ pub(super) static RULES: &[Rule] = &[
     // denied, please make sure your account is in good standing" (money, not auth: before the
     // auth row); Volcengine 403 `AccountOverdueError` "your account has an overdue balance".
     row(Any(&[Signal::Balance]), Billing, "balance"),
+    // Gemini "Quota exceeded for metric: …free_tier_input_token_count, limit: 0, model:
+    // gemini-2.5-pro … Please retry in 22s": a quota of 0 is none to wait for — the plan has to
+    // change (before the per-minute, per-day and free-tier rows).
+    row(
+        Both(&[Signal::Quota], &[Signal::ZeroLimit]),
+        Billing,
+        "insufficient_quota",
+    ),
     // ── Throttling: per-minute limits (before context words: these texts say "Please reduce
     //    the prompt length", and before billing words: Gemini's free tier says "check your plan
     //    and billing details" for a per-minute quota) ────────────────────────────────────────

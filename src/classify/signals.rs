@@ -29,6 +29,8 @@ pub(super) enum Signal {
     LimitHit,
     DailyLimit,
     FreeTier,
+    /// A quota whose limit is 0: the plan has none of it (Gemini free tier "limit: 0").
+    ZeroLimit,
     ResourceExhausted,
     QuotaBilling,
     Overloaded,
@@ -86,6 +88,10 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "turnlimited",
             // OpenAI Agents SDK `MaxTurnsExceeded: Max turns (10) exceeded`; `maxTurns` settings.
             "maxturns",
+            // Pydantic AI `UsageLimitExceeded: The next request would exceed the request_limit of
+            // 50` (a cap on model requests, i.e. turns; before the usage-window words).
+            "the request_limit of",
+            "tool_calls_limit",
             // Chinese: 最大轮数 / 最大轮次 (maximum number of turns).
             "最大轮数",
             "最大轮次",
@@ -240,6 +246,7 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "not enough credit",
             "out of credit",
             "credits have run out",
+            "insufficient funds",
             "credit has run out",
             "ran out of credit",
             "credits exhausted",
@@ -271,6 +278,9 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "past due",
             "past_due",
             "invalid_payment",
+            "payment failed",
+            "card was declined",
+            "card declined",
             "prepayment",
             "unpaid",
             "non-payment",
@@ -302,6 +312,9 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "good standing",
             "exceeded_current_quota",
             "arrearage",
+            // Tencent `FailedOperation.ServiceStopArrears`, `ResourceInsufficient.ChargeResourceExhaust`.
+            "arrears",
+            "chargeresourceexhaust",
             "余额",
             // 额度不足 (quota insufficient: a prepaid allowance used up).
             "额度不足",
@@ -408,6 +421,14 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "retry_delay",
         ],
     ),
+    // Gemini "Quota exceeded for metric: …generate_content_free_tier_input_token_count, limit: 0,
+    // model: gemini-2.5-pro" — the free tier has no quota for the model: billing, though the text
+    // also says "Please retry in 22s".
+    (
+        Signal::ZeroLimit,
+        Check::NoDigitAfter,
+        &["limit: 0", "limit:0"],
+    ),
     (
         Signal::ResourceExhausted,
         Check::None,
@@ -470,6 +491,9 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "out of capacity",
             "insufficient capacity",
             "capacity is exhausted",
+            // Mistral `service_tier_capacity_exceeded` "Service tier capacity exceeded for this model."
+            "capacity exceeded",
+            "capacity_exceeded",
         ],
     ),
     (
@@ -521,6 +545,9 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "quotaexceeded",
             "exceeds the service quota",
             "out of quota",
+            "quota exhausted",
+            "quota has been exhausted",
+            "exhausted quota",
         ],
     ),
     // A plan or subscription that does not cover the request, to continue one must upgrade:
@@ -545,6 +572,12 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "not included in your plan",
             "plan does not include",
             "subscription does not include",
+            // Claude Code "Claude Opus is not available with the Claude Pro plan. If you have updated
+            // your subscription plan recently, run /logout and /login for the plan to take effect."
+            "not available with the",
+            "plan to take effect",
+            "available on paid plans",
+            "upgrade your subscription",
             "订阅套餐",
             "升级套餐",
         ],
@@ -599,6 +632,9 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "invalid api key",
             "invalid x-api-key",
             "invalid_api_key",
+            // DashScope `InvalidApiKey` "Invalid API-key provided."
+            "invalid api-key",
+            "invalidapikey",
             "incorrect api key",
             "api key not valid",
             "api_key_invalid",
@@ -667,6 +703,8 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "inactivity timeout",
             "idle for too long",
             "no activity",
+            "inactivity",
+            "unresponsive",
         ],
     ),
     (
@@ -799,6 +837,10 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "content filter",
             "content management polic",
             "responsible ai",
+            // DashScope `DataInspectionFailed` "Input data may contain inappropriate content."
+            "datainspectionfailed",
+            "data_inspection_failed",
+            "inappropriate content",
             // Z.ai 1301 "系统检测到输入或生成内容可能包含不安全或敏感内容" (unsafe or sensitive
             // content); 敏感 (sensitive), 违规 (violation).
             "敏感内容",
