@@ -1,8 +1,19 @@
 // The durable spool with real processes and real files: a worker that dies (SIGKILL) or shuts
 // down with events pending leaves them on disk; the next process delivers each exactly once
 // with its original event_id.
-import { execFile } from 'node:child_process'
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -151,7 +162,7 @@ describe('durable spool', () => {
     }
   })
 
-  it('skips corrupt, truncated and foreign files, counting them, and delivers the rest', async () => {
+  it('skips corrupt, truncated and other-format event files, counting them, leaves foreign files alone, and delivers the rest', async () => {
     const spool = join(dir, 'spool')
     const refused = `http://127.0.0.1:${await refusedPort()}/cb`
     const first = await runChild(['report', spool, refused, '3', 'kill'], { backoffBaseMs: 60_000 })
@@ -160,11 +171,16 @@ describe('durable spool', () => {
     writeFileSync(join(spool, truncated), bytes.subarray(0, bytes.length / 2))
     writeFileSync(join(spool, corrupt), 'not json at all')
     writeFileSync(join(spool, 'notes.txt'), 'someone else’s file')
-    writeFileSync(join(spool, '0000.event.json'), JSON.stringify({ cyrus_telemetry_spool: 99, event: {} }))
+    // Named as one of ours (a UUID), written in a format version that is not.
+    writeFileSync(
+      join(spool, '00000000-0000-4000-8000-000000000000.event.json'),
+      JSON.stringify({ cyrus_telemetry_spool: 99, event: {} }),
+    )
 
     receiver = await startReceiver({ script: [respond(200)] })
     const second = await runChild(['deliver', spool, receiver.url])
-    expect(second.stats.spoolErrors).toBe(4)
+    // notes.txt is not named as an event: left alone, and not counted (SPEC §7).
+    expect(second.stats.spoolErrors).toBe(3)
     expect(second.stats.sent).toBe(1)
     expect(receiver.requests.map((request) => request.body.event_id)).toEqual([good.replace('.event.json', '')])
     expect(first.ids).toContain(good.replace('.event.json', ''))
@@ -218,5 +234,109 @@ describe('durable spool', () => {
     expect(second.stats.restored).toBe(0)
     expect(second.warnings.some((line) => line.includes('in use by another process'))).toBe(true)
     expect(receiver.requests).toHaveLength(0)
+  })
+})
+
+// The folder is hostile ground (SPEC §7): another local user may plant links, FIFOs and files in
+// it, and the disk may fill up.
+describe('durable spool on hostile ground', () => {
+  const isRoot = process.getuid?.() === 0
+
+  it('never follows a planted link: the probe truncates nothing and the lock creates nothing outside', async () => {
+    const spool = join(dir, 'spool')
+    mkdirSync(spool, { mode: 0o700 })
+    const precious = join(dir, 'precious.txt')
+    writeFileSync(precious, 'precious contents')
+    symlinkSync(precious, join(spool, '.probe.tmp'))
+    receiver = await startReceiver({ script: [respond(200)] })
+    const probed = await runChild(['report', spool, receiver.url, '2', 'shutdown'])
+    expect(readFileSync(precious, 'utf8')).toBe('precious contents')
+    expect(probed.stats.sent).toBe(2)
+
+    const locked = join(dir, 'locked')
+    mkdirSync(locked, { mode: 0o700 })
+    const outside = join(dir, 'created-outside')
+    symlinkSync(outside, join(locked, '.lock'))
+    const result = await runChild(['report', locked, receiver.url, '2', 'shutdown'])
+    expect(existsSync(outside)).toBe(false)
+    expect(result.stats.sent).toBe(2)
+    expect(result.warnings.filter((line) => line.includes('spool'))).toHaveLength(1)
+  })
+
+  it('a FIFO named like an event never stalls the reporter', async () => {
+    const spool = join(dir, 'spool')
+    mkdirSync(spool, { mode: 0o700 })
+    execFileSync('mkfifo', [join(spool, '00000000-0000-4000-8000-000000000000.event.json')])
+    receiver = await startReceiver({ script: [respond(200)] })
+    const result = await runChild(['report', spool, receiver.url, '3', 'shutdown'])
+    expect(result.shutdown).toEqual({ completed: true, pending: 0 })
+    expect(result.stats.sent).toBe(3)
+  })
+
+  it('leaves foreign files alone, whatever their names end with, and does not count them', async () => {
+    const spool = join(dir, 'spool')
+    mkdirSync(spool, { mode: 0o700 })
+    const foreign = ['notes.tmp', 'backup_tmp', 'x.event.json', 'X.event.json.tmp', '.hidden.tmp']
+    for (const name of foreign) writeFileSync(join(spool, name), 'someone else’s file')
+    receiver = await startReceiver({ script: [respond(200)] })
+    const result = await runChild(['deliver', spool, receiver.url])
+    expect(result.stats.spoolErrors).toBe(0)
+    expect(readdirSync(spool).filter((name) => foreign.includes(name)).sort()).toEqual([...foreign].sort())
+  })
+
+  it('refuses a folder that group or others may write, and never changes its mode', async () => {
+    const spool = join(dir, 'spool')
+    mkdirSync(spool)
+    chmodSync(spool, 0o777)
+    receiver = await startReceiver({ script: [respond(200)] })
+    const result = await runChild(['report', spool, receiver.url, '2', 'shutdown'])
+    expect(statSync(spool).mode & 0o777).toBe(0o777)
+    expect(result.stats.sent).toBe(2)
+    expect(result.stats.spooled).toBe(0)
+    expect(result.warnings.filter((line) => line.includes('spool'))).toHaveLength(1)
+    expect(readdirSync(spool)).toEqual([])
+  })
+
+  it('never changes the mode of an existing path that is not a folder', async () => {
+    const file = join(dir, 'a-file')
+    writeFileSync(file, '')
+    chmodSync(file, 0o644)
+    receiver = await startReceiver({ script: [respond(200)] })
+    const result = await runChild(['report', file, receiver.url, '1', 'shutdown'])
+    expect(statSync(file).mode & 0o777).toBe(0o644)
+    expect(result.stats.sent).toBe(1)
+  })
+
+  it('after a disk-full run, leaves no temporary files and the next process replays what was spooled', async (context) => {
+    if (!isRoot) {
+      console.log('skipped: mounting a small tmpfs needs root')
+      return context.skip()
+    }
+    const mount = join(dir, 'small-disk')
+    mkdirSync(mount)
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount])
+    } catch (error) {
+      console.log(`skipped: cannot mount a tmpfs (${(error as Error).message})`)
+      return context.skip()
+    }
+    try {
+      const spool = join(mount, 'spool')
+      const refused = `http://127.0.0.1:${await refusedPort()}/cb`
+      const first = await runChild(['report', spool, refused, '200', 'kill'], { backoffBaseMs: 60_000 })
+      expect(first.stats.spoolErrors).toBeGreaterThan(0)
+      const left = readdirSync(spool)
+      expect(left.filter((name) => !name.endsWith('.event.json') && name !== '.lock')).toEqual([])
+      const spooled = spoolFiles(spool).length
+      expect(spooled).toBeGreaterThan(0)
+
+      receiver = await startReceiver({ script: [respond(200)] })
+      const second = await runChild(['deliver', spool, receiver.url])
+      expect(second.stats.restored).toBe(spooled)
+      expect(second.stats.sent).toBe(spooled)
+      expect(spoolFiles(spool)).toHaveLength(0)
+    } finally {
+      execFileSync('umount', [mount])
+    }
   })
 })
