@@ -46,10 +46,8 @@ pub struct CallbackContext {
 /// What `setCallbackContext` did.
 #[napi(object)]
 pub struct SetContextResult {
-    /// `set`: first context captured; `unchanged`: same as the current one; `rotated`: same
-    /// team, new token or URL; `absent`: none of the three headers (self-hosted); `rejected`:
-    /// partial, invalid, or another team (see `reason`).
-    #[napi(ts_type = "'set' | 'unchanged' | 'rotated' | 'absent' | 'rejected'")]
+    /// What was done with the context; the values are documented on `SetContextStatus`.
+    #[napi(ts_type = "SetContextStatus")]
     pub status: String,
     /// Why the context was rejected. Never contains the token.
     pub reason: Option<String>,
@@ -68,8 +66,8 @@ pub struct ClassifyOptions {
 /// An agent-session error, classified.
 #[napi(object)]
 pub struct SessionErrorClassification {
-    /// One of the five types agreed with CYHOST.
-    #[napi(ts_type = "'crash' | 'stall' | 'rate_limit' | 'billing' | 'max_turns'")]
+    /// The error type (see `ErrorType`).
+    #[napi(ts_type = "ErrorType")]
     pub error_type: String,
     /// A finer snake_case code, e.g. `usage_limit`, `http_429`, `credit_balance`, `timeout`.
     pub error_detail: String,
@@ -134,16 +132,12 @@ pub struct SdkResultMessageLike {
 /// What `reportSessionError` did with the result. Never thrown: always returned.
 #[napi(object)]
 pub struct ReportOutcome {
-    /// `queued`: will be sent; `held`: no callback context yet, sent when one arrives;
-    /// `not_an_error`, `user_stop`, `disabled`: nothing to send; `dropped_queue_full`: the
-    /// queue was full; `invalid_input`: session or result unreadable (see `reason`).
-    #[napi(
-        ts_type = "'queued' | 'held' | 'not_an_error' | 'user_stop' | 'disabled' | 'dropped_queue_full' | 'invalid_input'"
-    )]
+    /// What was done with the result; the values are documented on `ReportOutcomeKind`.
+    #[napi(ts_type = "ReportOutcomeKind")]
     pub outcome: String,
     /// The event's UUID (also its `Idempotency-Key`), when an event was built.
     pub event_id: Option<String>,
-    #[napi(ts_type = "'crash' | 'stall' | 'rate_limit' | 'billing' | 'max_turns'")]
+    #[napi(ts_type = "ErrorType")]
     pub error_type: Option<String>,
     pub error_detail: Option<String>,
     pub reason: Option<String>,
@@ -869,7 +863,7 @@ impl TelemetryReporter {
     /// `setCallbackContext`.
     #[napi(
         catch_unwind,
-        ts_args_type = "headersOrContext: Record<string, string | string[] | undefined> | CallbackContext | null | undefined"
+        ts_args_type = "headersOrContext: HeadersLike | CallbackContext | null | undefined"
     )]
     pub fn set_callback_context(
         &self,
@@ -1173,7 +1167,7 @@ fn classify_with(
 /// null. URL, character and length rules are applied by `setCallbackContext`.
 #[napi(
     catch_unwind,
-    ts_args_type = "headers: Record<string, string | string[] | undefined> | CallbackContext | null | undefined"
+    ts_args_type = "headers: HeadersLike | CallbackContext | null | undefined"
 )]
 pub fn extract_callback_context(env: Env, headers: Unknown<'_>) -> Option<CallbackContext> {
     let set = read_headers(env.raw(), headers.raw()).ok()?;

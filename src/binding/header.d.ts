@@ -3,7 +3,67 @@
 // index.d.ts is generated: this header (src/binding/header.d.ts) first, then the #[napi] items of
 // src/binding. The header declares what napi-derive cannot see: the module-level functions,
 // which the package entry (entry.cjs) implements over one TelemetryReporter per JavaScript
-// environment (the main thread and each worker thread have their own).
+// environment (the main thread and each worker thread have their own), and the named types a
+// caller would otherwise write itself (the wire event, the unions, the transport's side).
+
+/** The five error types agreed with CYHOST (`error_type` on the wire). */
+export type ErrorType = 'crash' | 'stall' | 'rate_limit' | 'billing' | 'max_turns'
+
+/**
+ * What `reportSessionError` did: `queued`: will be sent; `held`: no callback context yet, sent
+ * when one arrives; `not_an_error`, `user_stop`, `disabled`: nothing to send;
+ * `dropped_queue_full`: the queue was full; `invalid_input`: session or result unreadable.
+ */
+export type ReportOutcomeKind = 'queued' | 'held' | 'not_an_error' | 'user_stop' | 'disabled' | 'dropped_queue_full' | 'invalid_input'
+
+/**
+ * What `setCallbackContext` did: `set`: first context captured; `unchanged`: same as the
+ * current one; `rotated`: same team, new token or URL; `absent`: none of the three headers
+ * (self-hosted); `rejected`: partial, invalid, or another team (see `reason`).
+ */
+export type SetContextStatus = 'set' | 'unchanged' | 'rotated' | 'absent' | 'rejected'
+
+/** A webhook's headers as Node (`IncomingHttpHeaders`) and Fastify give them. */
+export type HeadersLike = Record<string, string | string[] | undefined>
+
+/**
+ * The one method the webhook transport needs: hand it the headers of a request that passed the
+ * Bearer check. A `TelemetryReporter` is one, so `linear-event-transport` can depend on this
+ * type alone.
+ */
+export interface CallbackContextSink {
+  setCallbackContext(headersOrContext: HeadersLike | CallbackContext | null | undefined): SetContextResult
+}
+
+/**
+ * The JSON body of one event, as POSTed to the callback URL with `Content-Type:
+ * application/json`, `Authorization: Bearer <callbackToken>`, `User-Agent:
+ * cyrus-telemetry/<version>` and `Idempotency-Key: <event_id>`. The first nine fields are the
+ * original TypeScript payload; `event_id`, `error_detail` and `resets_at` are additive.
+ */
+export interface TelemetryEvent {
+  /** The team of the callback context (`x-cyrus-team-id`). */
+  team_id: string
+  event_type: 'agent_session_error'
+  error_type: ErrorType
+  /** Scrubbed of secrets; at most 500 characters. */
+  error_message: string
+  /** Omitted when unknown (never `null`). */
+  issue_id?: string
+  /** e.g. `CYPACK-951`; omitted when unknown. */
+  issue_identifier?: string
+  session_id: string
+  /** round((report time − session start) / 1000); omitted without `createdAt`. */
+  duration_seconds?: number
+  /** When the error was reported, `2026-03-13T17:36:00.123Z` form; the same on every retry. */
+  timestamp: string
+  /** UUID v4, the same on every retry (and the `Idempotency-Key`). */
+  event_id: string
+  /** A finer snake_case code, e.g. `usage_limit`, `http_429`, `credit_balance`. */
+  error_detail: string
+  /** When the provider says the limit resets (RFC 3339 UTC), if the text carries it. */
+  resets_at?: string
+}
 
 /**
  * Configures the module-level reporter of this JavaScript environment. Merges: options not
@@ -16,7 +76,7 @@ export declare function configure(options: TelemetryOptions): void
  * Hands the module-level reporter a webhook's headers — Node's `IncomingHttpHeaders` as
  * Fastify gives them — or an explicit `{ callbackToken, callbackUrl, teamId }`. Never throws.
  */
-export declare function setCallbackContext(headersOrContext: Record<string, string | string[] | undefined> | CallbackContext | null | undefined): SetContextResult
+export declare function setCallbackContext(headersOrContext: HeadersLike | CallbackContext | null | undefined): SetContextResult
 
 /**
  * Classifies an SDK result message; nothing is queued. Null when there is nothing to report
