@@ -5,14 +5,15 @@
 
 pub mod classify;
 pub mod context;
-pub mod delivery;
 pub mod event;
 mod needles;
 pub mod reporter;
+pub mod retry;
 pub mod scrub;
 mod secret_forms;
 pub mod spool;
 pub mod timefmt;
+pub mod transport;
 
 // Unit tests exercise the core alone; the binding is covered by vitest over the built addon.
 #[cfg(not(test))]
@@ -27,6 +28,6 @@ fn proptest_cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-// Reporter and delivery against real loopback servers (no mocked HTTP client).
+// Reporter and transport against real loopback servers (no mocked HTTP client).
 #[cfg(test)]
 mod loopback_tests;

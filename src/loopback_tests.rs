@@ -6,9 +6,9 @@
 
 use crate::classify::ResultMessage;
 use crate::context::{HeaderSet, HeaderValue};
-use crate::delivery::RetryPolicy;
 use crate::event::SessionInfo;
 use crate::reporter::{FlushResult, Logger, Options, OutcomeKind, Reporter};
+use crate::retry::RetryPolicy;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,5 @@
 #![no_main]
-//! `Retry-After` values → `delivery::parse_retry_after`, then `RetryPolicy::delay` with any
+//! `Retry-After` values → `retry::parse_retry_after`, then `RetryPolicy::delay` with any
 //! in-range options. Properties: nothing panics or overflows; delay-seconds parse exactly
 //! (saturating); an HTTP date never lies beyond 9999-12-31; the wait is
 //! `max(backoff, min(Retry-After, retryAfterMaxMs))` with the backoff capped by `backoffMaxMs`
@@ -8,7 +8,7 @@
 //! Input: 20 control bytes (the clock: seconds since 1970; attempt; backoff base, cap and
 //! Retry-After clamp in ms, each within the option's range; jitter), then the header value.
 
-use cyrus_telemetry::delivery::{parse_retry_after, RetryPolicy};
+use cyrus_telemetry::retry::{parse_retry_after, RetryPolicy};
 use cyrus_telemetry_fuzz::split_control;
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
