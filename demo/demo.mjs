@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { TelemetryReporter } from 'cyrus-telemetry'
-import { ERROR_TYPES, startCollector } from './collector.mjs'
+import { ERROR_TYPES, respond, startCollector } from 'cyrus-telemetry/testing'
 import { printTable, truncate } from './table.mjs'
 
 const USAGE = 'usage: node demo/demo.mjs [--verbose] [--url <callback url> --token <token> --team <team id>]'
@@ -126,7 +126,20 @@ async function main() {
   const remote = Boolean(options.url)
   const teamId = remote ? options.team : 'team-demo'
   const tokens = remote ? [options.token] : [1, 2].map(() => `demo-callback-${randomBytes(16).toString('hex')}`)
-  const collector = remote ? null : await startCollector({ token: tokens[0], teamId })
+  /** session_id → answers to give before accepting (each used once). */
+  const failFirst = new Map()
+  // The package's test collector in strict mode stands in for the control plane: it refuses a
+  // wrong Bearer token (401), a body off the wire format (400) and a retry that changed its
+  // body (409), as the real endpoint does; failFirst scripts transient failures per session.
+  const collector = remote
+    ? null
+    : await startCollector({
+        token: tokens[0],
+        teamId,
+        strict: true,
+        path: '/api/telemetry/callback',
+        answers: (request) => failFirst.get(request.body?.session_id)?.shift() ?? respond(200),
+      })
   const callbackUrl = remote ? options.url : collector.url
   let currentToken = tokens[0]
 
@@ -176,7 +189,7 @@ async function main() {
   }
 
   const transient = agentSession()
-  collector?.failFirst(transient.id, [{ status: 503 }])
+  failFirst.set(transient.id, [respond(503)])
   for (const [fixtureId, session] of [
     ['cc-stream-idle-timeout-turn-failed', transient],
     ['cc-credit-balance-is-too-low'],
@@ -199,7 +212,7 @@ async function main() {
     // The control plane issues a new token and forwards it on the next webhook; from that moment
     // it accepts only the new one.
     currentToken = tokens[1]
-    collector.rotateToken(currentToken)
+    collector.setToken(currentToken)
     const rotated = reporter.setCallbackContext(webhookHeaders({ token: currentToken, url: callbackUrl, teamId }))
     step('forwarded webhook carries a new token', `setCallbackContext: ${rotated.status}`)
     check('token rotation gives status rotated', rotated.status === 'rotated', rotated.status)
@@ -213,7 +226,7 @@ async function main() {
   }
 
   const throttled = agentSession()
-  collector?.failFirst(throttled.id, [{ status: 429, headers: { 'retry-after': '1' } }])
+  failFirst.set(throttled.id, [respond(429, { 'retry-after': '1' })])
   const sessionsAfterRotation = new Set()
   for (const [fixtureId, session = agentSession()] of [
     ['cc-usage-limit-epoch-11429', throttled],
@@ -248,16 +261,22 @@ async function main() {
   const stats = reporter.stats()
   if (collector) {
     heading('What the collector received')
-    const received = [...collector.accepted.entries()].map(([eventId, { body, tokenGeneration }]) => ({
-      session: body.session_id,
-      issue: body.issue_identifier ?? '',
-      error_type: body.error_type,
-      error_detail: body.error_detail,
-      resets_at: body.resets_at ?? '',
-      message: truncate(body.error_message, 60),
-      attempts: collector.attemptsFor(eventId).map((attempt) => attempt.status).join(' > '),
-      token: `#${tokenGeneration}`,
-    }))
+    const attemptsFor = (eventId) => collector.requests.filter((request) => request.headers['idempotency-key'] === eventId)
+    /** Which of the demo's tokens (1, 2) a request carried. */
+    const tokenNumber = (request) => tokens.findIndex((token) => request.headers.authorization === `Bearer ${token}`) + 1
+    const received = collector.events.map((body) => {
+      const attempts = attemptsFor(body.event_id)
+      return {
+        session: body.session_id,
+        issue: body.issue_identifier ?? '',
+        error_type: body.error_type,
+        error_detail: body.error_detail,
+        resets_at: body.resets_at ?? '',
+        message: truncate(body.error_message, 60),
+        attempts: attempts.map((attempt) => attempt.status).join(' > '),
+        token: `#${tokenNumber(attempts.at(-1))}`,
+      }
+    })
     printTable(received, [
       ['session', 'session'],
       ['issue', 'issue'],
@@ -271,39 +290,43 @@ async function main() {
     const types = new Set(received.map((row) => row.error_type))
     console.log(`  error types received: ${ERROR_TYPES.map((type) => `${type} ${types.has(type) ? 'yes' : 'no'}`).join(', ')}`)
 
-    const refused = collector.requests.filter((request) => deliverableIds.includes(request.eventId) && request.status >= 300 && !request.reason.startsWith('scripted'))
+    // The probe with the old token is refused on purpose; every other refusal is a fault.
+    const refused = collector.requests
+      .filter((request) => deliverableIds.includes(request.headers['idempotency-key']) && request.problems.length > 0)
+      .map((request) => ({ session: request.body?.session_id ?? '', status: String(request.status), reason: request.problems.join('; ') }))
     if (refused.length > 0) {
       heading('Deliveries the collector refused')
-      printTable(refused, [['sessionId', 'session'], ['status', 'status'], ['reason', 'reason']], { maxWidth: 80 })
+      printTable(refused, [['session', 'session'], ['status', 'status'], ['reason', 'reason']], { maxWidth: 80 })
     }
 
+    const acceptedIds = new Set(collector.events.map((body) => body.event_id))
     check(
       'every reported event arrived, once',
-      deliverableIds.length === collector.accepted.size && deliverableIds.every((id) => collector.accepted.has(id)),
-      `${collector.accepted.size} of ${deliverableIds.length}`,
+      deliverableIds.length === acceptedIds.size && deliverableIds.every((id) => acceptedIds.has(id)),
+      `${acceptedIds.size} of ${deliverableIds.length}`,
     )
     check('no delivery refused by the collector (token, format)', refused.length === 0, `${refused.length} refused`)
-    const requestsOf = (session) => collector.requests.filter((request) => request.sessionId === session.id)
+    const requestsOf = (session) => collector.requests.filter((request) => request.body?.session_id === session.id)
     const afterUnavailable = requestsOf(transient).map((request) => request.status)
-    check('503 retried, then delivered', afterUnavailable.join() === '503,202', afterUnavailable.join(' > '))
+    check('503 retried, then delivered', afterUnavailable.join() === '503,200', afterUnavailable.join(' > '))
     const afterThrottle = requestsOf(throttled)
     const waitedMs = afterThrottle.length === 2 ? afterThrottle[1].at - afterThrottle[0].at : 0
     check(
       '429 with Retry-After: 1 retried after at least 1 s',
-      afterThrottle.map((request) => request.status).join() === '429,202' && waitedMs >= 950,
+      afterThrottle.map((request) => request.status).join() === '429,200' && waitedMs >= 950,
       `${afterThrottle.map((request) => request.status).join(' > ')}, waited ${Math.round(waitedMs)} ms`,
     )
     const afterRotation = received.filter((row) => sessionsAfterRotation.has(row.session))
     check(
       'events after the rotation used the new token',
-      afterRotation.length === sessionsAfterRotation.size && afterRotation.every((row) => row.token === `#${collector.tokenGeneration}`),
+      afterRotation.length === sessionsAfterRotation.size && afterRotation.every((row) => row.token === `#${tokens.length}`),
       `${afterRotation.length} event(s)`,
     )
     const bodies = collector.requests.map((request) => request.rawBody).join('\n')
     const secrets = [...tokens.map((token, index) => [`callback token #${index + 1}`, token]), ...PLANTED_SECRETS]
     const leaked = secrets.filter(([, secret]) => bodies.includes(secret)).map(([label]) => label)
     check('no callback token or fake key in any body received', leaked.length === 0, leaked.length ? `found: ${leaked.join(', ')}` : '')
-    check('stats().sent equals events received', stats.sent === collector.accepted.size, `${stats.sent} / ${collector.accepted.size}`)
+    check('stats().sent equals events received', stats.sent === acceptedIds.size, `${stats.sent} / ${acceptedIds.size}`)
   } else {
     check('every queued event delivered', stats.sent === stats.queued && stats.failed === 0, `sent ${stats.sent} of ${stats.queued}, failed ${stats.failed}`)
   }

@@ -81,3 +81,31 @@ export const wrongStatus: SetContextStatus = 'ok'
 export const nullIssue: TelemetryEvent = { ...event, issue_id: null }
 // @ts-expect-error: event_type is a literal
 export const otherEvent: TelemetryEvent = { ...event, event_type: 'other' }
+
+// cyrus-telemetry/testing, as a cyrus test would use it.
+import { hang, respond, startCollector, startCounter, type Collector, type RecordedRequest } from 'cyrus-telemetry/testing'
+
+export async function collectOne(reporter: TelemetryReporter): Promise<TelemetryEvent> {
+  const collector: Collector = await startCollector({
+    token: 'token',
+    teamId: 'team',
+    strict: true,
+    answers: (request: RecordedRequest) => (request.index === 0 ? respond(429, { 'retry-after': '1' }) : respond(200)),
+  })
+  try {
+    reporter.setCallbackContext({ callbackToken: 'token', callbackUrl: collector.url, teamId: 'team' })
+    const [first] = await collector.waitForEvents(1)
+    const type: ErrorType | undefined = first?.error_type
+    if (type === undefined) throw new Error('no event')
+    collector.assertValid()
+    return first!
+  } finally {
+    await collector.close()
+  }
+}
+export async function countHung(): Promise<number> {
+  const counter = await startCounter({ answers: [hang()], countEvents: (head) => (head.startsWith('POST /batch') ? 2 : 1) })
+  const { events } = await counter.waitForEvents(1, 100).catch(() => counter.stats())
+  await counter.close()
+  return events
+}
