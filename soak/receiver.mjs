@@ -8,7 +8,7 @@
 //
 // IPC: sends { port } once listening; answers { type: 'report' } with the counts, and
 // { type: 'close' } by closing every socket and exiting.
-import { createServer } from 'node:http'
+import { hang, reset, respond, startCollector } from 'cyrus-telemetry/testing'
 
 const BEHAVIOURS = ['ok', 'error500', 'unavailable503', 'throttled429', 'hang', 'reset']
 
@@ -58,80 +58,55 @@ const requests = Object.fromEntries(BEHAVIOURS.map((name) => [name, 0]))
 const delivered = new Map()
 let ok200 = 0
 let duplicates200 = 0
-let idMismatch = 0
-const sockets = new Set()
 
-const server = createServer((req, res) => {
-  const chunks = []
-  req.on('data', (chunk) => chunks.push(chunk))
-  req.on('end', () => {
-    const eventId = req.headers['idempotency-key']
-    let body
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
-    } catch {
-      body = undefined
-    }
-    if (typeof eventId !== 'string' || body?.event_id !== eventId) idMismatch++
+const ANSWERS = {
+  ok: respond(200, undefined, '{"ok":true}'),
+  error500: respond(500, undefined, '{"error":"internal"}'),
+  unavailable503: respond(503, undefined, ''),
+  throttled429: respond(429, { 'retry-after': '1' }, ''),
+  hang: hang(),
+  reset: reset(),
+}
+
+// The package's test collector, keeping counts only (a minute at 1,000 events/s would otherwise
+// hold every request); it checks each request against the wire format (Idempotency-Key ==
+// event_id among them) and counts the problems.
+const collector = await startCollector({
+  record: false,
+  // Hung requests are ended by the client; idle connections stay pooled for the run.
+  keepAliveTimeoutMs: 30_000,
+  answers: (request) => {
     const behaviour = draw()
     requests[behaviour]++
-    switch (behaviour) {
-      case 'ok': {
-        // Counted before the answer leaves: once the client has its status, the count is in.
-        const previous = delivered.get(eventId) ?? 0
-        if (previous > 0) duplicates200++
-        delivered.set(eventId, previous + 1)
-        ok200++
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end('{"ok":true}')
-        return
-      }
-      case 'error500':
-        res.writeHead(500, { 'content-type': 'application/json' })
-        res.end('{"error":"internal"}')
-        return
-      case 'unavailable503':
-        res.writeHead(503)
-        res.end()
-        return
-      case 'throttled429':
-        res.writeHead(429, { 'retry-after': '1' })
-        res.end()
-        return
-      case 'hang':
-        return
-      case 'reset':
-        if (typeof req.socket.resetAndDestroy === 'function') req.socket.resetAndDestroy()
-        else req.socket.destroy()
-        return
+    if (behaviour === 'ok') {
+      // Counted before the answer leaves: once the client has its status, the count is in.
+      const eventId = request.headers['idempotency-key']
+      const previous = delivered.get(eventId) ?? 0
+      if (previous > 0) duplicates200++
+      delivered.set(eventId, previous + 1)
+      ok200++
     }
-  })
+    return ANSWERS[behaviour]
+  },
 })
-server.on('connection', (socket) => {
-  sockets.add(socket)
-  socket.on('close', () => sockets.delete(socket))
-})
-server.on('clientError', (_error, socket) => socket.destroy())
-// Hung requests are ended by the client; keep Node's own server timeouts out of the way.
-server.requestTimeout = 0
-server.keepAliveTimeout = 30_000
 
 process.on('message', (message) => {
   if (message?.type === 'report') {
+    const { problems, openSockets } = collector.stats()
     process.send({
       type: 'report',
       requests,
       ok200,
       uniqueDelivered: delivered.size,
       duplicates200,
-      idMismatch,
-      openSockets: sockets.size,
+      wireProblems: problems,
+      problemSamples: collector.problems.slice(0, 3).map((problem) => problem.message),
+      openSockets,
     })
   } else if (message?.type === 'close') {
-    for (const socket of sockets) socket.destroy()
-    server.close(() => process.exit(0))
+    collector.close().then(() => process.exit(0))
   }
 })
 process.on('disconnect', () => process.exit(0))
 
-server.listen(0, '127.0.0.1', () => process.send({ type: 'listening', port: server.address().port }))
+process.send({ type: 'listening', port: collector.port })
