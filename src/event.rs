@@ -8,6 +8,9 @@ use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const EVENT_TYPE: &str = "agent_session_error";
+/// The most characters `session_id`, `issue_id` and `issue_identifier` keep (real ones are a few
+/// dozen): with every other text capped too, an event has a largest size, which the spool reads.
+pub const MAX_ID_CHARS: usize = 256;
 
 /// What `reportSessionError` reads of cyrus's `CyrusAgentSession` (and its options).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,9 +63,9 @@ impl Event {
             event_type: Cow::Borrowed(EVENT_TYPE),
             error_type: Cow::Borrowed(ErrorType::as_str(classification.error_type)),
             error_message: classification.message,
-            issue_id: session.issue_id,
-            issue_identifier: session.issue_identifier,
-            session_id: session.session_id,
+            issue_id: session.issue_id.map(capped_id),
+            issue_identifier: session.issue_identifier.map(capped_id),
+            session_id: capped_id(session.session_id),
             duration_seconds: session
                 .created_at_ms
                 .and_then(|created| duration_seconds(created, now_ms)),
@@ -79,6 +82,14 @@ impl Event {
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
+}
+
+/// An id cut to [`MAX_ID_CHARS`] on a character boundary.
+fn capped_id(mut id: String) -> String {
+    if let Some((end, _)) = id.char_indices().nth(MAX_ID_CHARS) {
+        id.truncate(end);
+    }
+    id
 }
 
 /// Milliseconds since the epoch, now.
@@ -163,6 +174,21 @@ mod tests {
         let timestamp = body["timestamp"].as_str().unwrap();
         assert_eq!(timestamp.len(), "2026-03-13T17:36:00.123Z".len());
         assert!(timestamp.ends_with('Z'));
+    }
+
+    #[test]
+    fn ids_are_capped_on_a_character_boundary() {
+        let long = "é".repeat(1_100_000);
+        let session = SessionInfo {
+            session_id: long.clone(),
+            issue_id: Some(long.clone()),
+            issue_identifier: Some("CYPACK-951".into()),
+            ..SessionInfo::default()
+        };
+        let event = Event::new(session, classification());
+        assert_eq!(event.session_id, "é".repeat(MAX_ID_CHARS));
+        assert_eq!(event.issue_id, Some("é".repeat(MAX_ID_CHARS)));
+        assert_eq!(event.issue_identifier.as_deref(), Some("CYPACK-951"));
     }
 
     #[test]

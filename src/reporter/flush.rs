@@ -1,6 +1,6 @@
 //! `flush` and `shutdown`: waiting for a snapshot of the queue, then stopping.
 
-use super::{lock, FlushResult, Level, Queued, Reporter};
+use super::{lock, runtime, FlushResult, Level, Queued, Reporter};
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -72,7 +72,12 @@ impl Reporter {
             for Queued { mut event, .. } in waiting {
                 reporter.spool_write(&mut event);
             }
-            lock(&reporter.shared.spool).take();
+            // Dropping waits for the spool thread's pending writes: not on the delivery thread
+            // (this future may be polled outside the runtime, so spawn on it explicitly).
+            let spool = lock(&reporter.shared.spool).take();
+            if let (Some(spool), Ok(runtime)) = (spool, runtime()) {
+                let _ = runtime.spawn_blocking(move || drop(spool)).await;
+            }
             let held = reporter.held_count();
             if held > 0 {
                 reporter.log(

@@ -93,7 +93,7 @@ impl Reporter {
         lock(&self.shared.spool).clone()
     }
 
-    /// Writes an event to the spool before its first attempt (background thread only).
+    /// Hands an event to the spool before its first attempt; the spool's own thread writes it.
     pub(super) fn spool_write(&self, event: &mut Event) {
         if event.spooled {
             return;
@@ -101,10 +101,17 @@ impl Reporter {
         let Some(spool) = self.spool() else {
             return;
         };
+        let reporter = self.clone();
+        let dir = spool.dir().display().to_string();
+        spool.write(event, move |result| reporter.spool_written(result, &dir));
+        event.spooled = true;
+    }
+
+    /// Counts a spool write (on the spool's thread).
+    fn spool_written(&self, result: std::io::Result<u64>, dir: &str) {
         let counters = &self.shared.counters;
-        match spool.write(event) {
+        match result {
             Ok(dropped) => {
-                event.spooled = true;
                 bump(&counters.spooled);
                 counters.spool_dropped.fetch_add(dropped, Ordering::Relaxed);
             }
@@ -113,14 +120,14 @@ impl Reporter {
                 if !self.shared.warned_spool_write.swap(true, Ordering::Relaxed) {
                     self.log(
                         Level::Warn,
-                        &format!("cannot write to the spool folder {} ({error}); events are kept in memory only until it works again", spool.dir().display()),
+                        &format!("cannot write to the spool folder {dir} ({error}); events are kept in memory only until it works again"),
                     );
                 }
             }
         }
     }
 
-    /// Removes an event that reached a final outcome from the spool (background thread).
+    /// Removes an event that reached a final outcome from the spool (handed to its thread).
     pub(super) fn forget_spooled(&self, event_id: &str) {
         if let Some(spool) = self.spool() {
             spool.remove(event_id);

@@ -1,7 +1,7 @@
 //! The spool folder as hostile ground (SPEC §7), with real files, links, FIFOs, sockets, a
 //! foreign owner and a full disk. Tests that need root (chown, mount) print why they skip.
 
-use super::tests::{event_at, restored, temp_dir};
+use super::tests::{event_at, restored, temp_dir, write_now};
 use super::*;
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -49,7 +49,7 @@ fn planted_links_are_never_written_through() {
         dir.join(format!("{}.event.json.tmp", event.event_id)),
     )
     .unwrap();
-    spool.write(&event).unwrap();
+    write_now(&spool, &event).unwrap();
     assert_eq!(fs::read_to_string(&outside).unwrap(), "precious");
     let written = dir.join(format!("{}.event.json", event.event_id));
     assert!(fs::symlink_metadata(&written).unwrap().is_file());
@@ -79,7 +79,7 @@ fn an_event_named_link_is_not_read() {
     let elsewhere = private_dir("event-link-elsewhere");
     let event = event_at("elsewhere", 1_000);
     let spool = Spool::open(SpoolConfig::new(elsewhere.clone())).unwrap();
-    spool.write(&event).unwrap();
+    write_now(&spool, &event).unwrap();
     drop(spool);
     let name = format!("{}.event.json", event.event_id);
     symlink(elsewhere.join(&name), dir.join(&name)).unwrap();
@@ -242,7 +242,7 @@ fn a_full_disk_leaves_nothing_behind_and_what_was_written_reads_back() {
     let mut failed = 0;
     for n in 0..60 {
         let event = event_at(&"x".repeat(6_000), 1_000 + n);
-        match spool.write(&event) {
+        match write_now(&spool, &event) {
             Ok(_) => written.push(restored(&event)),
             Err(_) => failed += 1,
         }

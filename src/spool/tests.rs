@@ -1,7 +1,11 @@
+use super::thread::CAPACITY;
 use super::*;
 use crate::classify::{Classification, ErrorType};
 use crate::event::SessionInfo;
 use std::fs;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
 
 /// A fresh path under the system's temporary folder (not created).
 pub(super) fn temp_dir(name: &str) -> PathBuf {
@@ -32,6 +36,17 @@ pub(super) fn event_at(message: &str, reported_at_ms: i64) -> Event {
     event
 }
 
+/// Writes through the spool's thread and waits for the outcome.
+pub(super) fn write_now(spool: &Spool, event: &Event) -> io::Result<u64> {
+    let (sender, receiver) = mpsc::channel();
+    spool.write(event, move |result| {
+        let _ = sender.send(result);
+    });
+    receiver
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|_| Err(io::Error::other("the spool thread never answered")))
+}
+
 pub(super) fn restored(event: &Event) -> Event {
     Event {
         spooled: true,
@@ -46,8 +61,8 @@ fn events_survive_a_reopen_in_order() {
     let second = event_at("second", 2_000);
     {
         let spool = Spool::open(SpoolConfig::new(dir.clone())).unwrap();
-        spool.write(&second).unwrap();
-        spool.write(&first).unwrap();
+        write_now(&spool, &second).unwrap();
+        write_now(&spool, &first).unwrap();
     }
     let spool = Spool::open(SpoolConfig::new(dir.clone())).unwrap();
     let loaded = spool.load(3_000);
@@ -87,9 +102,9 @@ fn bounds_and_age_drop_the_oldest() {
     let events: Vec<Event> = (0..3)
         .map(|n| event_at(&format!("e{n}"), 1_000 * (n + 1)))
         .collect();
-    assert_eq!(spool.write(&events[0]).unwrap(), 0);
-    assert_eq!(spool.write(&events[1]).unwrap(), 0);
-    assert_eq!(spool.write(&events[2]).unwrap(), 1);
+    assert_eq!(write_now(&spool, &events[0]).unwrap(), 0);
+    assert_eq!(write_now(&spool, &events[1]).unwrap(), 0);
+    assert_eq!(write_now(&spool, &events[2]).unwrap(), 1);
     drop(spool);
     let spool = Spool::open(config).unwrap();
     let loaded = spool.load(12_500);
@@ -108,7 +123,7 @@ fn corrupt_foreign_and_partial_files_are_skipped() {
     let spool = Spool::open(SpoolConfig::new(dir.clone())).unwrap();
     let event_file = |event: &Event| dir.join(names::event(&event.event_id));
     let good = event_at("good", 1_000);
-    spool.write(&good).unwrap();
+    write_now(&spool, &good).unwrap();
     let bytes = fs::read(event_file(&good)).unwrap();
     let truncated = event_at("truncated", 1_000);
     fs::write(event_file(&truncated), &bytes[..bytes.len() / 2]).unwrap();
@@ -145,7 +160,7 @@ fn files_and_folder_are_owner_only() {
     let dir = temp_dir("modes");
     let spool = Spool::open(SpoolConfig::new(dir.clone())).unwrap();
     let stored = event_at("mode", 1_000);
-    spool.write(&stored).unwrap();
+    write_now(&spool, &stored).unwrap();
     let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join(names::event(&stored.event_id))), 0o600);
@@ -157,9 +172,10 @@ fn files_and_folder_are_owner_only() {
 fn what_is_written_is_read_back() {
     let dir = temp_dir("read-back");
     let spool = Spool::open(SpoolConfig::new(dir.clone())).unwrap();
+    // Past every cap: only an event built around Event::new can be this large.
     let mut huge = event_at("huge", 1_000);
     huge.session_id = "s".repeat(1_100_000);
-    let written = spool.write(&huge).is_ok();
+    let written = write_now(&spool, &huge).is_ok();
     drop(spool);
     let loaded = Spool::open(SpoolConfig::new(dir.clone()))
         .unwrap()
@@ -172,5 +188,120 @@ fn what_is_written_is_read_back() {
         let left = fs::read_dir(&dir).unwrap().count();
         assert_eq!(left, 1, "only the lock is left");
     }
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn writes_run_on_the_spool_thread_and_never_wait_for_it() {
+    let dir = temp_dir("thread");
+    let config = SpoolConfig {
+        max_events: 1_000_000,
+        max_bytes: 1 << 30,
+        ..SpoolConfig::new(dir.clone())
+    };
+    let spool = Arc::new(Spool::open(config.clone()).unwrap());
+    // The first write's callback stalls the spool thread, as a disk that hangs would.
+    let first = event_at("stalls", 1_000);
+    let (release, stalled) = mpsc::channel::<()>();
+    let (names, name) = mpsc::channel();
+    spool.write(&first, move |result| {
+        let _ = names.send((thread::current().name().map(str::to_owned), result.is_ok()));
+        let _ = stalled.recv();
+    });
+    assert_eq!(
+        name.recv_timeout(Duration::from_secs(10)).unwrap(),
+        (Some("cyrus-telemetry-spool".to_owned()), true)
+    );
+    let (answers, answered) = mpsc::channel();
+    let handing_over = spool.clone();
+    let caller = thread::spawn(move || {
+        for n in 0..=CAPACITY {
+            let answers = answers.clone();
+            handing_over.write(&event_at(&format!("queued {n}"), 2_000), move |result| {
+                let _ = answers.send((n, result.map_err(|error| error.kind())));
+            });
+        }
+    });
+    // Every call returned although the thread is stalled; the one over capacity was refused
+    // at once, on the caller's thread.
+    let refused = answered.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(refused, (CAPACITY, Err(io::ErrorKind::WouldBlock)));
+    caller.join().unwrap();
+    release.send(()).unwrap();
+    let written = answered
+        .iter()
+        .take(CAPACITY)
+        .filter(|(_, result)| result.is_ok())
+        .count();
+    assert_eq!(written, CAPACITY);
+    // Handed over after those writes, so done after them; dropping waits for it, then releases
+    // the lock.
+    spool.remove(&first.event_id);
+    drop(Arc::into_inner(spool).unwrap());
+    let loaded = Spool::open(config).unwrap().load(3_000);
+    assert_eq!(loaded.events.len(), CAPACITY);
+    assert!(!loaded
+        .events
+        .iter()
+        .any(|event| event.event_id == first.event_id));
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn dropped_on_its_own_thread_it_still_ends_and_releases_the_lock() {
+    let dir = temp_dir("self-drop");
+    let held = Arc::new(Mutex::new(Some(
+        Spool::open(SpoolConfig::new(dir.clone())).unwrap(),
+    )));
+    let (dropped, on_thread) = mpsc::channel();
+    let last = held.clone();
+    let guard = held.lock().unwrap();
+    guard
+        .as_ref()
+        .unwrap()
+        .write(&event_at("last", 1_000), move |_| {
+            let spool = last.lock().unwrap().take();
+            drop(spool);
+            let _ = dropped.send(());
+        });
+    drop(guard);
+    on_thread.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(held.lock().unwrap().is_none());
+    let reopened = (0..500).find_map(|_| {
+        thread::sleep(Duration::from_millis(10));
+        Spool::open(SpoolConfig::new(dir.clone())).ok()
+    });
+    assert!(reopened.is_some(), "the lock was never released");
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_largest_possible_event_round_trips() {
+    use crate::classify::MESSAGE_MAX_CHARS;
+    use crate::context::MAX_TEAM_LEN;
+    use crate::event::MAX_ID_CHARS;
+    let dir = temp_dir("largest");
+    let spool = Spool::open(SpoolConfig::new(dir.clone())).unwrap();
+    // Every capped text at its cap, in the character with the longest JSON form.
+    let widest = |chars: usize| "\u{1f}".repeat(chars);
+    let mut largest = event_at(&widest(MESSAGE_MAX_CHARS), 1_000);
+    largest.team_id = widest(MAX_TEAM_LEN);
+    largest.session_id = widest(MAX_ID_CHARS);
+    largest.issue_id = Some(widest(MAX_ID_CHARS));
+    largest.issue_identifier = Some(widest(MAX_ID_CHARS));
+    largest.duration_seconds = Some(i64::MIN);
+    largest.resets_at = Some("2026-03-13T17:36:00.123Z".into());
+    largest.error_type = "rate_limit".into();
+    largest.error_detail =
+        "a_long_snake_case_detail_code_of_sixty_four_characters_in_all_xx".into();
+    largest.reported_at_ms = i64::MIN;
+    write_now(&spool, &largest).unwrap();
+    drop(spool);
+    let loaded = Spool::open(SpoolConfig::new(dir.clone()))
+        .unwrap()
+        .load(i64::MIN);
+    assert!(loaded.unreadable.is_empty(), "{:?}", loaded.unreadable);
+    assert_eq!(loaded.dropped, 0);
+    assert_eq!(loaded.events, vec![restored(&largest)]);
     fs::remove_dir_all(dir).unwrap();
 }

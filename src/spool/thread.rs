@@ -1,0 +1,89 @@
+//! The spool's own I/O thread: writes and removals are handed over through a bounded channel
+//! and done in order, so a slow or full disk never stalls the runtime thread that drives every
+//! reporter's timers and sockets. Handing over never blocks: when the channel is full, a write
+//! is answered at once with an error and a removal is skipped (the file is then delivered again
+//! by the next process, under the same `Idempotency-Key`).
+
+use super::store::Store;
+use crate::event::Event;
+use std::io;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+
+/// Jobs waiting for the thread (a few times the reporter's queue bound, 1,024).
+pub(super) const CAPACITY: usize = 4096;
+
+/// Told the outcome of a write: events dropped for room, or why it failed.
+pub type Done = Box<dyn FnOnce(io::Result<u64>) + Send>;
+
+enum Job {
+    Write(Box<Event>, Done),
+    Remove(String),
+}
+
+/// Owns the thread. Dropping it lets the thread finish what was handed over, then waits for it
+/// (unless dropped on that thread itself), so the store — and the folder's lock — is released
+/// by the time the drop returns.
+pub struct SpoolThread {
+    sender: Option<SyncSender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SpoolThread {
+    pub fn start(store: Arc<Store>) -> io::Result<Self> {
+        let (sender, receiver) = mpsc::sync_channel(CAPACITY);
+        let thread = thread::Builder::new()
+            .name("cyrus-telemetry-spool".into())
+            .spawn(move || run(&store, receiver))?;
+        Ok(Self {
+            sender: Some(sender),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn write(&self, event: Box<Event>, done: Done) {
+        if let Err(Job::Write(_, done)) = self.submit(Job::Write(event, done)) {
+            done(Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "the spool thread is behind (slow disk)",
+            )));
+        }
+    }
+
+    pub fn remove(&self, event_id: String) {
+        let _ = self.submit(Job::Remove(event_id));
+    }
+
+    /// Hands a job over without waiting; gives it back if the thread cannot take it.
+    fn submit(&self, job: Job) -> Result<(), Job> {
+        let Some(sender) = &self.sender else {
+            return Err(job);
+        };
+        sender.try_send(job).map_err(|error| match error {
+            TrySendError::Full(job) | TrySendError::Disconnected(job) => job,
+        })
+    }
+}
+
+impl Drop for SpoolThread {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            if thread.thread().id() != thread::current().id() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+fn run(store: &Store, jobs: Receiver<Job>) {
+    for job in jobs {
+        // A panic in one job (a bug) must not stop the spool for the rest of the process.
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| match job {
+            Job::Write(event, done) => done(store.write(&event)),
+            Job::Remove(event_id) => store.remove(&event_id),
+        }));
+    }
+}
