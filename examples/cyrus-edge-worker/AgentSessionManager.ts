@@ -1,6 +1,11 @@
 // Call site 2: session completion. Every completed session goes to the reporter, which decides
 // what is an error: cyrus marks a session failed only when `subtype !== "success"`, and that
 // misses the `is_error: true` results (usage limits, API errors) Claude Code reports as success.
+//
+// Replaces, in cyrus-edge-worker's AgentSessionManager (cyrus commit cd4c45a2): the
+// `if (status === AgentSessionStatus.Error) this.reportSessionError(…)` call and the private
+// `reportSessionError`, `classifyErrorType` and `extractErrorMessage` methods. The
+// `setTelemetryReporter` method stays, now typed with the addon's class.
 import type { TelemetryReporter } from 'cyrus-telemetry'
 import {
   type CyrusAgentSession,

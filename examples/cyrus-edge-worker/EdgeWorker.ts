@@ -1,6 +1,12 @@
 // Call site 3: start-up and shutdown. The edge worker owns one TelemetryReporter, created with its
-// logger, hands it to the transport and the session manager (the shape of the original
-// `setTelemetryReporter`), and awaits `reporter.shutdown()` when it stops, including on SIGTERM.
+// logger in the constructor (where cd4c45a2 wrote `new TelemetryReporter(null)`), hands it to the
+// session manager there and to the transport where start() creates the transport (Linear mode
+// only), and awaits `reporter.shutdown()` when it stops, including on SIGTERM.
+//
+// Replaces, in cyrus-edge-worker (cyrus commit cd4c45a2): src/TelemetryReporter.ts and its
+// exports from src/index.ts (`TelemetryReporter`, `TelemetryErrorEvent`, `TelemetryErrorType`: a
+// public API change), and the context copied from `linearEventTransport.callbackContext` in the
+// `event` and `message` listeners.
 import type { AddressInfo } from 'node:net'
 import { fastify, type FastifyInstance } from 'fastify'
 import { TelemetryReporter } from 'cyrus-telemetry'
@@ -18,15 +24,19 @@ export interface EdgeWorkerConfig {
   logger?: ILogger
   /** Default 127.0.0.1. */
   host?: string
-  /** Folder for the durable spool (events survive a restart), e.g. ~/.cyrus/telemetry-spool. */
-  spoolDir?: string
+  /**
+   * The durable spool (events survive a restart), for real runs only: the CLI's WorkerService
+   * sets `join(cyrusHome, 'telemetry-spool')`. Tests leave it unset: they build workers on fake
+   * home folders, and a spool there would create real folders on the machine running them.
+   */
+  telemetrySpoolDir?: string
 }
 
 export class EdgeWorker {
   readonly reporter: TelemetryReporter
   readonly sessionManager: AgentSessionManager
   private readonly server: FastifyInstance
-  private readonly transport: LinearEventTransport
+  private linearEventTransport: LinearEventTransport | null = null
   private readonly logger: ILogger
   private stopping: Promise<void> | undefined
   private readonly onSigterm = () => {
@@ -35,33 +45,37 @@ export class EdgeWorker {
   }
 
   constructor(private readonly config: EdgeWorkerConfig) {
-    const { spoolDir } = config
+    const { telemetrySpoolDir } = config
     const logger = config.logger ?? new ConsoleLogger('EdgeWorker')
     this.logger = logger
-    this.reporter = new TelemetryReporter({ logger, ...(spoolDir === undefined ? {} : { spoolDir }) })
     this.server = fastify({ logger: false })
-    this.transport = new LinearEventTransport(
-      { fastifyServer: this.server, verificationMode: 'proxy', secret: config.webhookSecret },
-      logger,
-    )
-    this.transport.setTelemetryReporter(this.reporter)
     this.sessionManager = new AgentSessionManager(logger)
+    this.reporter = new TelemetryReporter({ logger, ...(telemetrySpoolDir === undefined ? {} : { spoolDir: telemetrySpoolDir }) })
     this.sessionManager.setTelemetryReporter(this.reporter)
   }
 
   /** Starts listening; resolves to the webhook URL. */
   async start(): Promise<string> {
-    this.transport.register()
+    // Linear mode (cyrus: the `else` of `if (this.config.platform === "cli")`), proxy verification.
+    this.linearEventTransport = new LinearEventTransport(
+      { fastifyServer: this.server, verificationMode: 'proxy', secret: this.config.webhookSecret },
+      this.logger,
+    )
+    this.linearEventTransport.setTelemetryReporter(this.reporter)
+    // The listeners no longer copy a callback context: the transport hands it over itself.
+    this.linearEventTransport.on('event', () => this.logger.debug('webhook received'))
+    this.linearEventTransport.register()
     await this.server.listen({ host: this.config.host ?? '127.0.0.1', port: this.config.port })
     process.once('SIGTERM', this.onSigterm)
     const { address, port } = this.server.server.address() as AddressInfo
-    return `http://${address}:${port}/linear-webhook`
+    return `http://${address}:${port}/webhook`
   }
 
   /** Stops taking webhooks, then gives pending telemetry its bounded time (2 s). Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       process.off('SIGTERM', this.onSigterm)
+      this.linearEventTransport = null
       await this.server.close()
       const { completed, pending } = await this.reporter.shutdown()
       if (!completed) this.logger.warn(`telemetry: ${pending} event(s) not delivered before shutdown`)
@@ -71,7 +85,7 @@ export class EdgeWorker {
 }
 
 export interface RunningEdgeWorker {
-  /** The webhook endpoint, `http://<host>:<port>/linear-webhook`. */
+  /** The webhook endpoint, `http://<host>:<port>/webhook`. */
   url: string
   stop(): Promise<void>
   sessionManager: AgentSessionManager

@@ -1,9 +1,14 @@
 // Call site 1: the webhook route. In proxy mode the control plane forwards Linear webhooks with
 // `Authorization: Bearer <CYRUS_API_KEY>` and, on hosted droplets, the three x-cyrus-callback-*
 // headers that tell the reporter where to send telemetry.
+//
+// Replaces, in cyrus-linear-event-transport (cyrus commit cd4c45a2): the private
+// `extractCallbackContext(request)` called after the Bearer check, the `_callbackContext` field
+// and its `callbackContext` getter, and the `TelemetryCallbackContext` type (types.ts and its
+// export from index.ts). The transport depends on the one-method type alone, not on the class.
 import { EventEmitter } from 'node:events'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { TelemetryReporter } from 'cyrus-telemetry'
+import type { CallbackContextSink } from 'cyrus-telemetry'
 import type { ILogger } from './cyrus-types.js'
 
 export interface LinearEventTransportConfig {
@@ -14,7 +19,7 @@ export interface LinearEventTransportConfig {
 }
 
 export class LinearEventTransport extends EventEmitter {
-  private telemetryReporter: TelemetryReporter | undefined
+  private telemetryReporter: CallbackContextSink | undefined
 
   constructor(
     private readonly config: LinearEventTransportConfig,
@@ -23,12 +28,13 @@ export class LinearEventTransport extends EventEmitter {
     super()
   }
 
-  setTelemetryReporter(reporter: TelemetryReporter): void {
+  /** Set by EdgeWorker.start() right after it creates the transport (Linear mode only). */
+  setTelemetryReporter(reporter: CallbackContextSink): void {
     this.telemetryReporter = reporter
   }
 
   register(): void {
-    this.config.fastifyServer.post('/linear-webhook', (request, reply) => this.handleProxyWebhook(request, reply))
+    this.config.fastifyServer.post('/webhook', (request, reply) => this.handleProxyWebhook(request, reply))
   }
 
   private async handleProxyWebhook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -36,8 +42,10 @@ export class LinearEventTransport extends EventEmitter {
       await reply.code(401).send({ error: 'Invalid authorization token' })
       return
     }
-    // Only after the Bearer check: an unauthenticated request must never choose where telemetry
-    // goes or which token it carries. Self-hosted installs get `absent`, which is silent.
+    // Where cd4c45a2 called `this.extractCallbackContext(request)`: only after the Bearer check,
+    // so an unauthenticated request never chooses where telemetry goes or which token it
+    // carries. Every webhook is handed over (a rotated token arrives on a later one); self-hosted
+    // installs get `absent`, which is silent.
     if (this.telemetryReporter) {
       const { status, reason } = this.telemetryReporter.setCallbackContext(request.headers)
       this.logger.debug(`telemetry callback context: ${status}${reason ? ` (${reason})` : ''}`)
