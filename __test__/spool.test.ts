@@ -31,7 +31,12 @@ interface ChildResult {
   exitSignal: string | null
 }
 
-function runChild(args: string[], options: Record<string, unknown> = {}, contextDelayMs = 0): Promise<ChildResult> {
+function runChild(
+  args: string[],
+  options: Record<string, unknown> = {},
+  contextDelayMs = 0,
+  sessionPad = 0,
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -43,6 +48,7 @@ function runChild(args: string[], options: Record<string, unknown> = {}, context
           SPOOL_TEST_TOKEN: token,
           SPOOL_TEST_OPTIONS: JSON.stringify(options),
           SPOOL_TEST_CONTEXT_DELAY_MS: String(contextDelayMs),
+          SPOOL_TEST_SESSION_PAD: String(sessionPad),
         },
       },
       (error, stdout, stderr) => {
@@ -305,6 +311,25 @@ describe('durable spool on hostile ground', () => {
     const result = await runChild(['report', file, receiver.url, '1', 'shutdown'])
     expect(statSync(file).mode & 0o777).toBe(0o644)
     expect(result.stats.sent).toBe(1)
+  })
+
+  it('reads back what it writes: a 1.1 MB session id is cut to 256 characters, spooled and delivered', async () => {
+    const spool = join(dir, 'spool')
+    const refused = `http://127.0.0.1:${await refusedPort()}/cb`
+    const first = await runChild(['report', spool, refused, '2', 'kill'], { backoffBaseMs: 60_000 }, 0, 1_100_000)
+    expect(spoolFiles(spool)).toHaveLength(2)
+
+    receiver = await startReceiver({ script: [respond(200)] })
+    const second = await runChild(['deliver', spool, receiver.url])
+    expect(second.stats.spoolErrors).toBe(0)
+    expect(second.stats.restored).toBe(2)
+    expect(second.stats.sent).toBe(2)
+    expect(receiver.requests.map((request) => request.body.event_id).sort()).toEqual([...(first.ids ?? [])].sort())
+    for (const request of receiver.requests) {
+      expect(request.body.session_id).toHaveLength(256)
+      expect(request.body.session_id).toMatch(/^session-[01]x+$/)
+    }
+    expect(spoolFiles(spool)).toHaveLength(0)
   })
 
   it('after a disk-full run, leaves no temporary files and the next process replays what was spooled', async (context) => {

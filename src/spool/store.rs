@@ -24,7 +24,7 @@ const RECORD_FIXED_BYTES: usize = 1024;
 /// The largest record the spool can write — every capped text at its cap, each character in its
 /// longest JSON form — and so the most it reads of a file. A record over it (only if a cap were
 /// broken) is refused when written, never left unreadable on disk.
-pub(super) const MAX_FILE_BYTES: u64 = (RECORD_FIXED_BYTES
+const MAX_FILE_BYTES: u64 = (RECORD_FIXED_BYTES
     + JSON_ESCAPE_MAX_BYTES * (MESSAGE_MAX_CHARS + MAX_TEAM_LEN + 3 * MAX_ID_CHARS))
     as u64;
 
