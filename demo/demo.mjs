@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { TelemetryReporter } from 'cyrus-telemetry'
 import { ERROR_TYPES, respond, startCollector } from 'cyrus-telemetry/testing'
-import { printTable, truncate } from './table.mjs'
+import { printTable, truncate } from '../cli/table.mjs'
 
 const USAGE = 'usage: node demo/demo.mjs [--verbose] [--url <callback url> --token <token> --team <team id>]'
 const TOKEN_PLACEHOLDER = '{{callbackToken}}'
