@@ -36,6 +36,7 @@ function runChild(
   options: Record<string, unknown> = {},
   contextDelayMs = 0,
   sessionPad = 0,
+  holdMs = 0,
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -49,6 +50,7 @@ function runChild(
           SPOOL_TEST_OPTIONS: JSON.stringify(options),
           SPOOL_TEST_CONTEXT_DELAY_MS: String(contextDelayMs),
           SPOOL_TEST_SESSION_PAD: String(sessionPad),
+          SPOOL_TEST_HOLD_MS: String(holdMs),
         },
       },
       (error, stdout, stderr) => {
@@ -231,8 +233,12 @@ describe('durable spool', () => {
   it('lets only one process own a folder at a time', async () => {
     const spool = join(dir, 'spool')
     const hanging = await startReceiver({ script: [hang()] })
-    const owner = runChild(['report', spool, hanging.url, '2', 'kill'], { requestTimeoutMs: 5000 })
-    await new Promise((resolve) => setTimeout(resolve, 150))
+    // The owner holds the folder for 3 s after spooling; the second process starts meanwhile.
+    const owner = runChild(['report', spool, hanging.url, '2', 'kill'], { requestTimeoutMs: 5000 }, 0, 0, 3000)
+    // Its events on disk mean it owns the folder.
+    for (let waited = 0; waited < 10_000 && !(existsSync(spool) && spoolFiles(spool).length === 2); waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
     receiver = await startReceiver({ script: [respond(200)] })
     const second = await runChild(['deliver', spool, receiver.url])
     await owner
