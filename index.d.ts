@@ -68,7 +68,9 @@ export interface TelemetryEvent {
 /**
  * Configures the module-level reporter of this JavaScript environment. Merges: options not
  * named keep their current values. After `shutdown()`, starts a fresh module-level reporter (no
- * context, counters at zero). Throws a `TypeError` naming the option when one is out of range.
+ * context, counters at zero). Each option takes effect at once (README, "configure on a live
+ * reporter"). Throws a `TypeError` naming the option when one is out of range, or when it cannot
+ * change live (another `spoolDir` while a spool is open).
  */
 export declare function configure(options: TelemetryOptions): void
 

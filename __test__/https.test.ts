@@ -1,55 +1,12 @@
 // HTTPS delivery to a loopback TLS receiver whose certificate is signed by a throw-away CA made
 // with the openssl CLI at test time: trusted through `extraCaCerts`, refused without it.
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { TelemetryReporter, type TelemetryOptions } from 'cyrus-telemetry'
 import { respond, startReceiver, type Receiver } from './helpers/receiver'
+import { testPki } from './helpers/tls'
 
 const TOKEN = 'tls-token-4b1d9e'
-const dir = mkdtempSync(join(tmpdir(), 'cyrus-telemetry-tls-'))
-
-function openssl(...args: string[]) {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', timeout: 20_000 })
-}
-
-/** A P-256 CA (certificate PEM path) with its key. */
-function makeCa(name: string) {
-  openssl(
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-addext', 'subjectKeyIdentifier=hash',
-  )
-  return readFileSync(join(dir, `${name}.pem`), 'utf8')
-}
-
-/** A leaf for localhost and 127.0.0.1 signed by the CA `ca` (webpki wants a CA-signed leaf). */
-function makeLeaf(ca: string) {
-  writeFileSync(
-    join(dir, 'leaf.ext'),
-    [
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature',
-      'extendedKeyUsage=serverAuth',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      'subjectKeyIdentifier=hash',
-      'authorityKeyIdentifier=keyid',
-    ].join('\n'),
-  )
-  openssl(
-    'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=localhost',
-  )
-  openssl(
-    'x509', '-req', '-in', 'leaf.csr', '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial',
-    '-out', 'leaf.pem', '-days', '2', '-extfile', 'leaf.ext',
-  )
-  return { key: readFileSync(join(dir, 'leaf.key'), 'utf8'), cert: readFileSync(join(dir, 'leaf.pem'), 'utf8') }
-}
+const pki = testPki()
 
 let caPem: string
 let otherCaPem: string
@@ -58,9 +15,9 @@ let rx: Receiver
 const reporters: TelemetryReporter[] = []
 
 beforeAll(async () => {
-  caPem = makeCa('test-ca')
-  otherCaPem = makeCa('unrelated-ca')
-  leaf = makeLeaf('test-ca')
+  caPem = pki.makeCa('test-ca')
+  otherCaPem = pki.makeCa('unrelated-ca')
+  leaf = pki.makeLeaf('test-ca')
 })
 
 afterEach(async () => {
@@ -68,7 +25,7 @@ afterEach(async () => {
   await rx?.close()
 })
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => pki.remove())
 
 async function deliverOver(host: string, options: TelemetryOptions) {
   rx = await startReceiver({ script: [respond(200)], tls: leaf })

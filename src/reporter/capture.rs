@@ -94,4 +94,23 @@ impl Reporter {
             .logger
             .log(Level::Debug, &format!("released {count} held event(s)"));
     }
+
+    /// A new `allowedHosts` applies to the context already captured too: one whose host the new
+    /// list refuses is dropped, and later events are held until an allowed context arrives.
+    pub(super) fn drop_context_outside(&self, next: &Options) {
+        let mut current = lock(&self.shared.context);
+        let refused = current.as_ref().is_some_and(|context| {
+            !next
+                .allowed_hosts
+                .allows(context.url.host_str().unwrap_or_default())
+        });
+        if refused {
+            *current = None;
+            drop(current);
+            next.logger.log(
+                Level::Warn,
+                "callback context dropped: its host is not in the new allowedHosts; events are held until an allowed context arrives",
+            );
+        }
+    }
 }

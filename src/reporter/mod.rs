@@ -10,6 +10,7 @@ mod logger;
 mod options;
 mod outcome;
 mod runtime;
+mod slots;
 mod spooling;
 mod stats;
 mod worker;
@@ -26,12 +27,13 @@ use crate::event::Event;
 use crate::spool::Spool;
 use crate::transport::Sender;
 use runtime::warm_up_classifier;
+use slots::Slots;
 use stats::{bump, Counters};
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use tokio::sync::{watch, Notify, Semaphore};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::{watch, Notify};
 
 /// One reporter instance. Cloning shares the instance.
 #[derive(Clone)]
@@ -60,8 +62,9 @@ struct Shared {
     wake_worker: Notify,
     worker_parked: AtomicBool,
     worker_started: AtomicBool,
-    concurrency: Arc<Semaphore>,
-    sender: OnceLock<Result<Sender, String>>,
+    slots: Slots,
+    /// The HTTP client, built on first use; replaced when `extraCaCerts` changes.
+    sender: Mutex<Option<Arc<Sender>>>,
     shut_down: AtomicBool,
     cancel: watch::Sender<bool>,
     warned_refused_token: AtomicBool,
@@ -114,8 +117,8 @@ impl Reporter {
                 wake_worker: Notify::new(),
                 worker_parked: AtomicBool::new(false),
                 worker_started: AtomicBool::new(false),
-                concurrency: Arc::new(Semaphore::new(max_concurrency)),
-                sender: OnceLock::new(),
+                slots: Slots::new(max_concurrency),
+                sender: Mutex::new(None),
                 shut_down: AtomicBool::new(false),
                 cancel: watch::channel(false).0,
                 warned_refused_token: AtomicBool::new(false),
@@ -135,21 +138,26 @@ impl Reporter {
         lock(&self.shared.options).clone()
     }
 
-    /// Applies the named options to this live reporter (module-level `configure`).
+    /// Applies the named options to this live reporter (module-level `configure`): each one
+    /// takes effect for what happens next, or the call fails naming the one that cannot change
+    /// live (a new `spoolDir` while a spool is open); on error nothing changes. Events already
+    /// queued keep the timeout and retry policy they started with.
     pub fn configure(&self, patch: &OptionsPatch) -> Result<(), OptionError> {
         let mut options = lock(&self.shared.options);
         let next = options.merged(patch)?;
-        // The semaphore was sized from the current options; both change only here, under the lock.
-        let current = options.max_concurrency;
-        if next.max_concurrency > current {
-            self.shared
-                .concurrency
-                .add_permits(next.max_concurrency - current);
-        } else {
-            // Permits in use now are forgotten as they come back: best effort, never blocks.
-            self.shared
-                .concurrency
-                .forget_permits(current - next.max_concurrency);
+        self.check_spool_change(&options, &next)?;
+        // The slots were sized from the current options; both change only here, under the lock.
+        self.shared
+            .slots
+            .resize(options.max_concurrency, next.max_concurrency);
+        if next.extra_ca_certs != options.extra_ca_certs {
+            // The next attempt builds a client with the new roots; attempts in flight finish
+            // on the old one.
+            *lock(&self.shared.sender) = None;
+        }
+        self.apply_spool_bounds(&next);
+        if patch.allowed_hosts.is_some() {
+            self.drop_context_outside(&next);
         }
         *options = Arc::new(next);
         drop(options);

@@ -2,7 +2,7 @@
 //! before its first attempt, and removing events that reached a final outcome.
 
 use super::stats::bump;
-use super::{lock, runtime, Level, Reporter};
+use super::{lock, runtime, Level, OptionError, Options, Reporter};
 use crate::event::Event;
 use crate::spool::{OpenError, Spool, SpoolConfig};
 use std::sync::atomic::Ordering;
@@ -151,5 +151,40 @@ impl Reporter {
             }
         }
         waited
+    }
+
+    /// `configure` cannot move an open spool: its lock and the events written there belong to
+    /// the folder. Naming the folder already in use is fine.
+    pub(super) fn check_spool_change(
+        &self,
+        current: &Options,
+        next: &Options,
+    ) -> Result<(), OptionError> {
+        let folder = |options: &Options| options.spool.as_ref().map(|spool| spool.dir.clone());
+        let in_use =
+            lock(&self.shared.spool).is_some() || self.shared.spool_loading.load(Ordering::Acquire);
+        if in_use && folder(current) != folder(next) {
+            return Err(OptionError {
+                option: "spoolDir",
+                message: "cannot change while this reporter has its spool open; shut it down and start a new reporter on the new folder".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// New spool bounds from `configure` apply to the open spool (on its thread) at once.
+    pub(super) fn apply_spool_bounds(&self, next: &Options) {
+        if let (Some(spool), Some(bounds)) = (self.spool(), next.spool.as_ref()) {
+            let reporter = self.clone();
+            spool.set_bounds(bounds, move |result| match result {
+                Ok(dropped) => {
+                    let counters = &reporter.shared.counters;
+                    counters.spool_dropped.fetch_add(dropped, Ordering::Relaxed);
+                }
+                Err(error) => {
+                    reporter.log(Level::Warn, &format!("spool bounds not applied: {error}"))
+                }
+            });
+        }
     }
 }

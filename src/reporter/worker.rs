@@ -9,6 +9,7 @@ use crate::retry::{Attempt, Failure, RetryPolicy};
 use crate::transport::Sender;
 use bytes::Bytes;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -29,12 +30,15 @@ impl Reporter {
         }
     }
 
-    pub(super) fn sender(&self) -> Result<&Sender, &str> {
-        self.shared
-            .sender
-            .get_or_init(|| Sender::new(self.options().extra_ca_certs.as_deref()))
-            .as_ref()
-            .map_err(String::as_str)
+    /// The HTTP client, built on first use with the current `extraCaCerts`.
+    pub(super) fn sender(&self) -> Result<Arc<Sender>, String> {
+        let mut sender = lock(&self.shared.sender);
+        if let Some(sender) = sender.as_ref() {
+            return Ok(sender.clone());
+        }
+        let built = Arc::new(Sender::new(self.options().extra_ca_certs.as_deref())?);
+        *sender = Some(built.clone());
+        Ok(built)
     }
 
     pub(super) fn pop(&self) -> Option<Queued> {
@@ -75,10 +79,9 @@ impl Reporter {
         let mut waiting_for_slot = Some(Gauge::enter(&counters.waiting_for_slot));
         let mut attempt_number = 1;
         let result = loop {
-            let Ok(slot) = self.shared.concurrency.acquire().await else {
-                break Err((Failure::Network, attempt_number, Ending::GaveUp));
-            };
-            waiting_for_slot = None;
+            let slot = self.shared.slots.acquire().await;
+            // Only the wait for the first attempt counts as queued; retries wait in `waiting_to_retry`.
+            drop(waiting_for_slot.take());
             let Some(context) = lock(&self.shared.context).clone() else {
                 break Err((Failure::Network, attempt_number, Ending::GaveUp));
             };
@@ -90,7 +93,7 @@ impl Reporter {
                         .await
                 }
                 Err(reason) => {
-                    self.log(Level::Error, reason);
+                    self.log(Level::Error, &reason);
                     Attempt::Final(Failure::Network)
                 }
             };
@@ -127,7 +130,6 @@ impl Reporter {
                 }
             }
         };
-        drop(waiting_for_slot);
         match result {
             Ok(attempts) => {
                 bump(&counters.sent);

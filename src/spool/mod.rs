@@ -106,6 +106,17 @@ impl Spool {
         self.thread.write(Box::new(event.clone()), Box::new(done));
     }
 
+    /// Applies new bounds (`dir` is ignored: the folder stays) on the spool's thread; `done` is
+    /// told how many events were dropped to fit them.
+    pub fn set_bounds(
+        &self,
+        bounds: &SpoolConfig,
+        done: impl FnOnce(io::Result<u64>) + Send + 'static,
+    ) {
+        self.thread
+            .set_bounds(Box::new(bounds.clone()), Box::new(done));
+    }
+
     /// Forgets an event that reached a final outcome (on the spool's thread, after any write of
     /// it handed over before).
     pub fn remove(&self, event_id: &str) {

@@ -36,10 +36,12 @@ struct Record {
 }
 
 /// The files on disk, oldest first: key (reported_at_ms, event_id) → size in bytes.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Index {
     files: BTreeMap<(i64, String), u64>,
     bytes: u64,
+    /// The bounds in force: `configure` can change them on an open spool (the folder stays).
+    bounds: SpoolConfig,
 }
 
 /// The folder and what it holds; dropping it releases the folder's lock.
@@ -56,8 +58,12 @@ impl Store {
     pub fn open(config: SpoolConfig) -> Result<Self, OpenError> {
         let folder = Folder::open(&config.dir)?;
         Ok(Self {
+            index: Mutex::new(Index {
+                files: BTreeMap::new(),
+                bytes: 0,
+                bounds: config.clone(),
+            }),
             config,
-            index: Mutex::new(Index::default()),
             folder,
         })
     }
@@ -75,7 +81,8 @@ impl Store {
                 .push(self.config.dir.display().to_string());
             return loaded;
         };
-        let max_age_ms = i64::try_from(self.config.max_age.as_millis()).unwrap_or(i64::MAX);
+        let max_age = self.lock_index().bounds.max_age;
+        let max_age_ms = i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX);
         let mut found = Vec::new();
         for file_name in &file_names {
             match Name::parse(file_name) {
@@ -152,6 +159,14 @@ impl Store {
         self.lock_index().remove(event_id);
     }
 
+    /// Applies new bounds; returns how many events were dropped to fit them. A shorter maximum
+    /// age applies when the folder is next read back.
+    pub fn set_bounds(&self, bounds: &SpoolConfig) -> u64 {
+        let mut index = self.lock_index();
+        index.bounds = bounds.clone();
+        self.evict_over_bounds(&mut index).len() as u64
+    }
+
     fn lock_index(&self) -> std::sync::MutexGuard<'_, Index> {
         self.index
             .lock()
@@ -161,7 +176,7 @@ impl Store {
     /// Deletes the oldest files until the bounds hold; returns the event ids removed.
     fn evict_over_bounds(&self, index: &mut Index) -> Vec<String> {
         let mut evicted = Vec::new();
-        while index.files.len() > self.config.max_events || index.bytes > self.config.max_bytes {
+        while index.files.len() > index.bounds.max_events || index.bytes > index.bounds.max_bytes {
             let Some(((_, event_id), size)) = index.files.pop_first() else {
                 break;
             };

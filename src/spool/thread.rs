@@ -5,6 +5,7 @@
 //! by the next process, under the same `Idempotency-Key`).
 
 use super::store::Store;
+use super::SpoolConfig;
 use crate::event::Event;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
@@ -21,6 +22,7 @@ pub type Done = Box<dyn FnOnce(io::Result<u64>) + Send>;
 enum Job {
     Write(Box<Event>, Done),
     Remove(String),
+    SetBounds(Box<SpoolConfig>, Done),
 }
 
 /// Owns the thread. Dropping it lets the thread finish what was handed over, then waits for it
@@ -56,6 +58,15 @@ impl SpoolThread {
         let _ = self.submit(Job::Remove(event_id));
     }
 
+    pub fn set_bounds(&self, bounds: Box<SpoolConfig>, done: Done) {
+        if let Err(Job::SetBounds(_, done)) = self.submit(Job::SetBounds(bounds, done)) {
+            done(Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "the spool thread is behind (slow disk); the new bounds apply at the next start",
+            )));
+        }
+    }
+
     /// Hands a job over without waiting; gives it back if the thread cannot take it.
     fn submit(&self, job: Job) -> Result<(), Job> {
         let Some(sender) = &self.sender else {
@@ -84,6 +95,7 @@ fn run(store: &Store, jobs: Receiver<Job>) {
         let _ = panic::catch_unwind(AssertUnwindSafe(|| match job {
             Job::Write(event, done) => done(store.write(&event)),
             Job::Remove(event_id) => store.remove(&event_id),
+            Job::SetBounds(bounds, done) => done(Ok(store.set_bounds(&bounds))),
         }));
     }
 }
