@@ -220,6 +220,30 @@ console.log(JSON.stringify({
     expect(request.method).toBe('POST')
     expect(request.body).toMatchObject({ session_id: 'rehearsal-session' })
     expect(receiver!.requests).toHaveLength(1)
+
+    // What else the package gives a cyrus test suite and an operator: the test collector (ESM
+    // and CJS) and the bin, from the installed copy.
+    writeFileSync(
+      join(worker, 'collect.js'),
+      `import { createRequire } from 'node:module'
+import { TelemetryReporter } from 'cyrus-telemetry'
+import { startCollector } from 'cyrus-telemetry/testing'
+const cjs = createRequire(import.meta.url)('cyrus-telemetry/testing')
+const collector = await startCollector({ token: 'rehearsal-token', teamId: 'team-rehearsal', strict: true })
+const reporter = new TelemetryReporter({ logger: () => {} })
+reporter.setCallbackContext({ callbackToken: 'rehearsal-token', callbackUrl: collector.url, teamId: 'team-rehearsal' })
+reporter.reportSessionError({ id: 'collected' }, { type: 'result', subtype: 'error_max_turns', is_error: true, errors: [] })
+const [event] = await collector.waitForEvents(1, 10_000)
+await reporter.shutdown(1_000)
+await collector.close()
+console.log(JSON.stringify({ sameModule: cjs.startCollector === startCollector, event, problems: collector.problems.length }))
+`,
+    )
+    const collected = JSON.parse((await runAsync(process.execPath, ['collect.js'], worker, env)).trim().split('\n').pop()!)
+    expect(collected).toMatchObject({ sameModule: true, problems: 0, event: { session_id: 'collected', error_type: 'max_turns' } })
+    writeFileSync(join(worker, 'session.jsonl'), '{"type":"result","subtype":"error_max_turns","is_error":true,"errors":[]}\n')
+    const classified = run(process.execPath, [pnpm, 'exec', 'cyrus-telemetry', 'classify', 'session.jsonl'], worker, env)
+    expect(classified).toContain('1 result(s): max_turns 1')
   })
 
   it('installs a built checkout with file:, its binary included', { timeout: 60_000 }, () => {
