@@ -5,10 +5,10 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { ERROR_TYPES } from 'cyrus-telemetry/testing'
 import { startReceiver, type Receiver } from './helpers/receiver'
 
 const root = join(__dirname, '..')
-const ERROR_TYPES = ['crash', 'stall', 'rate_limit', 'billing', 'max_turns']
 // The fake credentials in demo/fixtures.json, and the prefix of the demo's generated tokens.
 const SECRETS = ['sk-ant-api03-DEMOFAKEKEY', 'AIzaSyFAKE', 'demo-callback-']
 

@@ -14,13 +14,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ERROR_TYPES } from 'cyrus-telemetry/testing'
 import { TEAM_HEADER, TOKEN_HEADER, URL_HEADER } from './helpers/headers'
 import { respond, startReceiver } from './helpers/receiver'
 
 const SEED = 42
 const RUNS = 300
 
-const ERROR_TYPES = ['crash', 'stall', 'rate_limit', 'billing', 'max_turns']
 const OUTCOMES = ['queued', 'held', 'not_an_error', 'user_stop', 'disabled', 'dropped_queue_full', 'invalid_input']
 const STATUSES = ['set', 'unchanged', 'rotated', 'absent', 'rejected']
 const OPTION_NAMES = [

@@ -257,7 +257,9 @@ describe('the wire-format checks', () => {
     expect((await post(rx.url, EVENT, { ...WIRE_HEADERS, authorization: 'Bearer rotated-token' })).status).toBe(200)
   })
 
-  it('ERROR_TYPES are the five types', () => {
+  it('ERROR_TYPES are the five types of index.d.ts ErrorType, in its order', () => {
+    const declared = /export type ErrorType = (.*)/.exec(readFileSync(join(root, 'index.d.ts'), 'utf8'))![1]
+    expect(ERROR_TYPES).toEqual(declared.split('|').map((member) => member.trim().replace(/'/g, '')))
     expect(ERROR_TYPES).toEqual(['crash', 'stall', 'rate_limit', 'billing', 'max_turns'])
   })
 })
