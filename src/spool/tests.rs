@@ -305,3 +305,35 @@ fn the_largest_possible_event_round_trips() {
     assert_eq!(loaded.events, vec![restored(&largest)]);
     fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_drop_never_hangs_on_a_stalled_disk_and_the_lock_follows_the_thread() {
+    let dir = temp_dir("stalled-drop");
+    let spool = Spool::open(SpoolConfig::new(dir.clone())).unwrap();
+    let (release, stalled) = mpsc::channel::<()>();
+    let (started, running) = mpsc::channel();
+    spool.write(&event_at("stalls", 1_000), move |_| {
+        let _ = started.send(());
+        let _ = stalled.recv();
+    });
+    running.recv_timeout(Duration::from_secs(10)).unwrap();
+    let (dropped, returned) = mpsc::channel();
+    thread::spawn(move || {
+        drop(spool);
+        let _ = dropped.send(());
+    });
+    returned
+        .recv_timeout(Duration::from_secs(10))
+        .expect("dropping the spool hung on its stalled thread");
+    assert!(matches!(
+        Spool::open(SpoolConfig::new(dir.clone())),
+        Err(OpenError::Busy)
+    ));
+    release.send(()).unwrap();
+    let reopened = (0..500).find_map(|_| {
+        thread::sleep(Duration::from_millis(10));
+        Spool::open(SpoolConfig::new(dir.clone())).ok()
+    });
+    assert!(reopened.is_some(), "the lock was never released");
+    fs::remove_dir_all(dir).unwrap();
+}

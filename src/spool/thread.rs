@@ -9,12 +9,17 @@ use super::SpoolConfig;
 use crate::event::Event;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 /// Jobs waiting for the thread (a few times the reporter's queue bound, 1,024).
 pub(super) const CAPACITY: usize = 4096;
+/// How long a drop waits for the thread to finish what was handed over. A disk that hangs for
+/// longer must not hang the dropping thread (the JavaScript thread, when a reporter is
+/// collected): the spool thread then ends, and releases the lock, on its own.
+const DROP_WAIT: Duration = Duration::from_secs(1);
 
 /// Told the outcome of a write: events dropped for room, or why it failed.
 pub type Done = Box<dyn FnOnce(io::Result<u64>) + Send>;
@@ -25,23 +30,32 @@ enum Job {
     SetBounds(Box<SpoolConfig>, Done),
 }
 
-/// Owns the thread. Dropping it lets the thread finish what was handed over, then waits for it
-/// (unless dropped on that thread itself), so the store — and the folder's lock — is released
-/// by the time the drop returns.
+/// Owns the thread. Dropping it lets the thread finish what was handed over and waits for it
+/// (for at most [`DROP_WAIT`], and not when dropped on that thread itself), so the store — and
+/// the folder's lock — is normally released by the time the drop returns.
 pub struct SpoolThread {
     sender: Option<SyncSender<Job>>,
     thread: Option<JoinHandle<()>>,
+    /// Disconnected once the thread has let go of the store (in a mutex only so the handle is
+    /// `Sync`; only the drop reads it).
+    finished: Mutex<Receiver<()>>,
 }
 
 impl SpoolThread {
     pub fn start(store: Arc<Store>) -> io::Result<Self> {
         let (sender, receiver) = mpsc::sync_channel(CAPACITY);
+        let (finishing, finished) = mpsc::channel::<()>();
         let thread = thread::Builder::new()
             .name("cyrus-telemetry-spool".into())
-            .spawn(move || run(&store, receiver))?;
+            .spawn(move || {
+                run(&store, receiver);
+                drop(store);
+                drop(finishing);
+            })?;
         Ok(Self {
             sender: Some(sender),
             thread: Some(thread),
+            finished: Mutex::new(finished),
         })
     }
 
@@ -81,10 +95,18 @@ impl SpoolThread {
 impl Drop for SpoolThread {
     fn drop(&mut self) {
         drop(self.sender.take());
-        if let Some(thread) = self.thread.take() {
-            if thread.thread().id() != thread::current().id() {
-                let _ = thread.join();
-            }
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        if thread.thread().id() == thread::current().id() {
+            return;
+        }
+        let finished = self
+            .finished
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Err(RecvTimeoutError::Disconnected) = finished.recv_timeout(DROP_WAIT) {
+            let _ = thread.join();
         }
     }
 }
