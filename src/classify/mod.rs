@@ -24,7 +24,8 @@
 //! The text is `errors` (each entry) followed by `result`, as the SDK and cyrus's Codex, Gemini
 //! and Cursor runners produce them. Only the first [`CLASSIFY_WINDOW_BYTES`] bytes are scanned
 //! (error bodies put the code and message first), so a 10 MB message classifies in bounded,
-//! linear time; a 2 KB message costs about 16–19 thousand instructions, scrubbing included.
+//! linear time; a 2 KB message costs about 16–21 thousand instructions, scrubbing included
+//! (`bench/classify`, BENCHMARKS.md).
 //!
 //! # `error_detail` codes
 //!

@@ -1002,7 +1002,18 @@ impl Signals {
     pub(super) fn has(self, signal: Signal) -> bool {
         self.0 & (1 << (signal as u8)) != 0
     }
-    pub(super) fn any(self, list: &[Signal]) -> bool {
-        list.iter().any(|&signal| self.has(signal))
+    /// The set of the signals in `list` (usable in constants: the rule table).
+    pub(super) const fn of(list: &[Signal]) -> Signals {
+        let mut bits = 0;
+        let mut index = 0;
+        while index < list.len() {
+            bits |= 1 << (list[index] as u8);
+            index += 1;
+        }
+        Signals(bits)
+    }
+    /// Any signal of `other` is in this set.
+    pub(super) fn intersects(self, other: Signals) -> bool {
+        self.0 & other.0 != 0
     }
 }

@@ -475,6 +475,16 @@ proptest! {
         prop_assert!(!got.contains(secret));
     }
 
+    /// The block count finds the same cut as walking the characters.
+    #[test]
+    fn prop_first_chars_is_the_char_prefix(s in "[a-zé中🙂\u{FFFD}]{0,400}", max in 0usize..300) {
+        let want = match s.char_indices().nth(max) {
+            Some((end, _)) => &s[..end],
+            None => s.as_str(),
+        };
+        prop_assert_eq!(first_chars(&s, max), want);
+    }
+
     #[test]
     fn prop_long_unicode(s in "[\\PC\u{FFFD}\u{10FFFF}]{400,1200}") {
         let c = classify(&result(&s), &[]).expect("error"); // ok: test code
