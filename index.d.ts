@@ -271,7 +271,14 @@ export interface TelemetryOptions {
    * Called on the JS thread; never keeps the process alive. Default: warnings and errors to
    * stderr, prefixed `[cyrus-telemetry]`.
    */
-  logger?: { debug(message: string, ...args: any[]): void; info(message: string, ...args: any[]): void; warn(message: string, ...args: any[]): void; error(message: string, ...args: any[]): void } | ((level: 'debug' | 'info' | 'warn' | 'error', message: string) => void)
+  logger?: { debug(message: string, ...args: any[]): void; info(message: string, ...args: any[]): void; warn(message: string, ...args: any[]): void; error(message: string, ...args: any[]): void; getLevel?(): number } | ((level: 'debug' | 'info' | 'warn' | 'error', message: string) => void)
+  /**
+   * Lines below this level are never formatted and never sent to the logger. Default: what
+   * the logger's `getLevel()` returns (cyrus's `LogLevel`, read when the logger is given),
+   * else `CYRUS_LOG_LEVEL`, else `"info"`. The default stderr logger prints warnings and
+   * errors only, unless this option asks for more.
+   */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   /** Report nothing. Default: `CYRUS_TELEMETRY_DISABLED=1`. */
   disabled?: boolean
   /** PEM certificate(s) trusted in addition to the system roots, for a private control plane. */

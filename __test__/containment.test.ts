@@ -40,8 +40,8 @@ describe('containment', () => {
       const { TelemetryReporter } = require('cyrus-telemetry')
       class ThrowingLogger { debug() { throw new Error('debug') } info() {} warn() { throw new Error('warn') } error() { throw new Error('error') } }
       const reporters = [
-        new TelemetryReporter({ logger: () => { throw new Error('function logger') } }),
-        new TelemetryReporter({ logger: new ThrowingLogger() }),
+        new TelemetryReporter({ logLevel: 'debug', logger: () => { throw new Error('function logger') } }),
+        new TelemetryReporter({ logLevel: 'debug', logger: new ThrowingLogger() }),
       ]
       for (const reporter of reporters) {
         reporter.setCallbackContext({ 'x-cyrus-team-id': 'only-one-header' })

@@ -515,7 +515,7 @@ describe('the token never leaks', () => {
 
   it('not in log lines (function logger)', async () => {
     const logs = recordLogs()
-    const reporter = new TelemetryReporter({ logger: logs.logger })
+    const reporter = new TelemetryReporter({ logger: logs.logger, logLevel: 'debug' })
     workout(reporter)
     // The first refusal is worth a warning; wait for it, then for anything queued behind it.
     await logs.waitFor((lines) => lines.some((line) => line.level === 'warn'))
@@ -533,6 +533,7 @@ describe('the token never leaks', () => {
         warn: (message: string) => logs.logger('warn', message),
         error: (message: string) => logs.logger('error', message),
       },
+      logLevel: 'debug',
     })
     workout(reporter)
     await logs.waitFor((lines) => lines.some((line) => line.level === 'warn'))
@@ -607,7 +608,7 @@ describe('no part of the token leaves, in any form (issue 12 §2)', () => {
 describe('self-hosted: no callback headers ever', () => {
   it('logs nothing above debug, holds reports silently, and never fails', async () => {
     const logs = recordLogs()
-    const reporter = new TelemetryReporter({ logger: logs.logger, heldCapacity: 2 })
+    const reporter = new TelemetryReporter({ logger: logs.logger, logLevel: 'debug', heldCapacity: 2 })
     const webhooks: unknown[] = [
       LINEAR_WEBHOOK_HEADERS,
       { ...LINEAR_WEBHOOK_HEADERS, authorization: 'Bearer direct-mode-secret' },

@@ -52,6 +52,7 @@ function reporterFor(url: string | null, options: TelemetryOptions = {}) {
     backoffBaseMs: 50,
     requestTimeoutMs: 300,
     logger: (level, message) => lines.push({ level, message }),
+    logLevel: 'debug',
     ...options,
   })
   reporters.push(reporter)

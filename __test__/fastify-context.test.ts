@@ -50,7 +50,7 @@ let transportPort: number
 let callbackReceiver: Receiver
 
 function startWorker(name: string): TelemetryReporter {
-  const reporter = new TelemetryReporter({ logger: logs.logger })
+  const reporter = new TelemetryReporter({ logger: logs.logger, logLevel: 'debug' })
   workers.set(name, reporter)
   return reporter
 }

@@ -34,6 +34,7 @@ const OPTION_NAMES = [
   'retryAfterMaxMs',
   'allowedHosts',
   'logger',
+  'logLevel',
   'disabled',
   'extraCaCerts',
   'spoolDir',
@@ -429,6 +430,8 @@ const optionsSpec = shaped(OPTION_NAMES, (key) => {
         fc.constantFrom<Spec>({ leaf: 'throwingFunction' }, { leaf: 'function' }, { leaf: 'asyncFunction' }),
         shaped(['debug', 'info', 'warn', 'error'], () => fc.constantFrom<Spec>({ leaf: 'throwingFunction' }, { leaf: 'function' }), 0),
       )
+    case 'logLevel':
+      return text('debug', 'SILENT', 'verbose', '')
     case 'allowedHosts':
       return fc.array(text('*.cyrus.app', 'cyrus.app', '127.0.0.1', '*', ''), { maxLength: 3 }).map((array) => ({ array }))
     case 'disabled':

@@ -124,10 +124,11 @@ describe('the process is never held by pending sends', () => {
       }
       const viaFunction = new addon.TelemetryReporter({
         requestTimeoutMs: 10000,
+        logLevel: 'debug',
         logger: (level, message) => console.log('log function ' + level + ' ' + message),
       })
       // Waiting a second before its retry: a pending timer inside the addon, not in Node.
-      const viaObject = new addon.TelemetryReporter({ backoffBaseMs: 1000, logger: new Logger('object') })
+      const viaObject = new addon.TelemetryReporter({ backoffBaseMs: 1000, logLevel: 'debug', logger: new Logger('object') })
       viaFunction.setCallbackContext(${contextFor(rx.url)})
       viaObject.setCallbackContext(${contextFor(`http://127.0.0.1:${port}/cb`)})
       viaFunction.reportSessionError({ id: 'a' }, ${failed})

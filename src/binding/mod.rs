@@ -212,7 +212,7 @@ fn contained<T>(reporter: &Reporter, fallback: impl FnOnce() -> T, body: impl Fn
             .unwrap_or_default();
         reporter.options().logger.log(
             Level::Error,
-            &format!("internal error contained at the N-API boundary: {message}"),
+            format_args!("internal error contained at the N-API boundary: {message}"),
         );
         fallback()
     })

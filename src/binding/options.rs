@@ -5,11 +5,12 @@ use super::read::{
     array_elements, boolean, clear_exception, is_object, number, property, string, type_of,
     MAX_HEADER_KEYS,
 };
-use crate::reporter::{Logger, OptionError, OptionsPatch};
+use crate::reporter::{LogLevel, Logger, OptionError, OptionsPatch};
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use std::ffi::CStr;
+use std::ptr;
 
 fn type_error(env: &Env, message: &str) -> Error {
     let _ = env.throw_type_error(message, None);
@@ -78,12 +79,31 @@ fn read_logger(
         clear_exception(env);
         not_a_logger()
     })?;
-    Ok(Logger::new(move |level, message| {
+    let logger = Logger::new(move |level, message| {
         sink.call(
             (level.as_str().to_owned(), message.to_owned()).into(),
             ThreadsafeFunctionCallMode::NonBlocking,
         );
-    }))
+    });
+    Ok(match logger_level(env, value) {
+        Some(level) => logger.with_level(level),
+        None => logger,
+    })
+}
+
+/// What a cyrus `ILogger`'s `getLevel()` returns now, if it has one and it answers a level.
+fn logger_level(env: sys::napi_env, logger: sys::napi_value) -> Option<LogLevel> {
+    let get_level = property(env, logger, c"getLevel")
+        .filter(|method| type_of(env, *method) == ValueType::Function)?;
+    let mut result = ptr::null_mut();
+    // SAFETY: logger and get_level belong to env's current scope; no arguments are passed.
+    let status =
+        unsafe { sys::napi_call_function(env, logger, get_level, 0, ptr::null(), &mut result) };
+    if status != sys::Status::napi_ok {
+        clear_exception(env);
+        return None;
+    }
+    number(env, result).and_then(LogLevel::from_cyrus)
 }
 
 pub(super) fn read_options(
@@ -149,6 +169,13 @@ pub(super) fn read_options(
     }
     if let Some(value) = property(env, options, c"logger") {
         patch.logger = Some(read_logger(env, value)?);
+    }
+    if let Some(value) = property(env, options, c"logLevel") {
+        patch.log_level = Some(
+            string(env, value)
+                .and_then(|name| LogLevel::parse(&name))
+                .ok_or_else(|| wrong_type("logLevel", LogLevel::NAMES))?,
+        );
     }
     Ok(patch)
 }

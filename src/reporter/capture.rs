@@ -23,7 +23,7 @@ impl Reporter {
             Err(ExtractError::Absent) => {
                 options.logger.log(
                     Level::Debug,
-                    "no callback headers (self-hosted install): nothing will be sent",
+                    format_args!("no callback headers (self-hosted install): nothing will be sent"),
                 );
                 return (SetStatus::Absent, None);
             }
@@ -45,7 +45,7 @@ impl Reporter {
         };
         options.logger.log(
             Level::Debug,
-            &format!(
+            format_args!(
                 "callback context {} (team and URL captured; token hidden)",
                 status.as_str()
             ),
@@ -66,7 +66,7 @@ impl Reporter {
         let level = if first { Level::Warn } else { Level::Debug };
         options
             .logger
-            .log(level, &format!("callback context rejected: {reason}"));
+            .log(level, format_args!("callback context rejected: {reason}"));
         (SetStatus::Rejected, Some(reason))
     }
 
@@ -92,7 +92,7 @@ impl Reporter {
         }
         options
             .logger
-            .log(Level::Debug, &format!("released {count} held event(s)"));
+            .log(Level::Debug, format_args!("released {count} held event(s)"));
     }
 
     /// A new `allowedHosts` applies to the context already captured too: one whose host the new
@@ -109,7 +109,7 @@ impl Reporter {
             drop(current);
             next.logger.log(
                 Level::Warn,
-                "callback context dropped: its host is not in the new allowedHosts; events are held until an allowed context arrives",
+                format_args!("callback context dropped: its host is not in the new allowedHosts; events are held until an allowed context arrives"),
             );
         }
     }

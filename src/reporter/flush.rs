@@ -82,7 +82,7 @@ impl Reporter {
             if held > 0 {
                 reporter.log(
                     Level::Debug,
-                    &format!(
+                    format_args!(
                         "shut down with {held} held event(s) that never had a callback context"
                     ),
                 );

@@ -15,7 +15,7 @@ mod spooling;
 mod stats;
 mod worker;
 
-pub use logger::{Level, Logger};
+pub use logger::{Level, LogLevel, Logger};
 pub use options::{disabled_by_environment, whole_number, OptionError, Options, OptionsPatch};
 pub use outcome::{Outcome, OutcomeKind, ReportInput};
 pub use runtime::runtime;
@@ -169,7 +169,7 @@ impl Reporter {
         self.shared.shut_down.load(Ordering::Acquire)
     }
 
-    fn log(&self, level: Level, message: &str) {
+    fn log(&self, level: Level, message: fmt::Arguments<'_>) {
         self.options().logger.log(level, message);
     }
 

@@ -1,6 +1,6 @@
 //! Reporter options, their defaults (SPEC §5) and the range checks of `configure`.
 
-use super::Logger;
+use super::{LogLevel, Logger};
 use crate::context::HostAllowList;
 use crate::retry::RetryPolicy;
 use crate::spool::SpoolConfig;
@@ -62,7 +62,10 @@ pub struct OptionsPatch {
     pub backoff_max_ms: Option<f64>,
     pub retry_after_max_ms: Option<f64>,
     pub allowed_hosts: Option<Vec<String>>,
+    /// A logger at its own level (a cyrus `ILogger`'s `getLevel()`, else the default).
     pub logger: Option<Logger>,
+    /// `logLevel`: overrides the logger's level.
+    pub log_level: Option<LogLevel>,
     pub disabled: Option<bool>,
     pub extra_ca_certs: Option<String>,
     pub spool_dir: Option<String>,
@@ -158,6 +161,9 @@ impl Options {
         next.spool = merged_spool(next.spool.take(), patch)?;
         if let Some(logger) = &patch.logger {
             next.logger = logger.clone();
+        }
+        if let Some(level) = patch.log_level {
+            next.logger = next.logger.with_level(level);
         }
         if let Some(disabled) = patch.disabled {
             next.disabled = disabled;

@@ -28,7 +28,7 @@ impl Reporter {
         let runtime = match runtime() {
             Ok(runtime) => runtime,
             Err(reason) => {
-                self.log(Level::Warn, &format!("spool disabled: {reason}"));
+                self.log(Level::Warn, format_args!("spool disabled: {reason}"));
                 self.spool_ready();
                 return;
             }
@@ -47,14 +47,14 @@ impl Reporter {
             Err(OpenError::Busy) => {
                 return self.log(
                     Level::Warn,
-                    &format!("spool folder {dir} is in use by another process or reporter; this reporter keeps events in memory only"),
+                    format_args!("spool folder {dir} is in use by another process or reporter; this reporter keeps events in memory only"),
                 );
             }
             Err(OpenError::Unusable(reason)) => {
                 bump(&self.shared.counters.spool_errors);
                 return self.log(
                     Level::Warn,
-                    &format!("spool disabled, events are kept in memory only: {reason}"),
+                    format_args!("spool disabled, events are kept in memory only: {reason}"),
                 );
             }
         };
@@ -72,7 +72,7 @@ impl Reporter {
                 .fetch_add(loaded.unreadable.len() as u64, Ordering::Relaxed);
             self.log(
                 Level::Warn,
-                &format!(
+                format_args!(
                     "skipped {} unreadable file(s) in the spool folder {dir}: {}",
                     loaded.unreadable.len(),
                     loaded.unreadable.join(", ")
@@ -120,7 +120,7 @@ impl Reporter {
                 if !self.shared.warned_spool_write.swap(true, Ordering::Relaxed) {
                     self.log(
                         Level::Warn,
-                        &format!("cannot write to the spool folder {dir} ({error}); events are kept in memory only until it works again"),
+                        format_args!("cannot write to the spool folder {dir} ({error}); events are kept in memory only until it works again"),
                     );
                 }
             }
@@ -181,9 +181,10 @@ impl Reporter {
                     let counters = &reporter.shared.counters;
                     counters.spool_dropped.fetch_add(dropped, Ordering::Relaxed);
                 }
-                Err(error) => {
-                    reporter.log(Level::Warn, &format!("spool bounds not applied: {error}"))
-                }
+                Err(error) => reporter.log(
+                    Level::Warn,
+                    format_args!("spool bounds not applied: {error}"),
+                ),
             });
         }
     }

@@ -8,6 +8,7 @@ use crate::event::Event;
 use crate::retry::{Attempt, Failure, RetryPolicy};
 use crate::transport::Sender;
 use bytes::Bytes;
+use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +27,7 @@ impl Reporter {
             Ok(runtime) => {
                 runtime.spawn(run_worker(self.clone()));
             }
-            Err(reason) => self.log(Level::Error, reason),
+            Err(reason) => self.log(Level::Error, format_args!("{reason}")),
         }
     }
 
@@ -93,7 +94,7 @@ impl Reporter {
                         .await
                 }
                 Err(reason) => {
-                    self.log(Level::Error, &reason);
+                    self.log(Level::Error, format_args!("{reason}"));
                     Attempt::Final(Failure::Network)
                 }
             };
@@ -116,10 +117,10 @@ impl Reporter {
                     );
                     self.log(
                         Level::Debug,
-                        &format!(
+                        format_args!(
                             "event {} attempt {attempt_number} failed ({}); retrying in {} ms",
                             event.event_id,
-                            describe(failure),
+                            Described(failure),
                             wait.as_millis()
                         ),
                     );
@@ -136,7 +137,7 @@ impl Reporter {
                 self.forget_spooled(&event.event_id);
                 self.log(
                     Level::Debug,
-                    &format!("event {} delivered (attempt {attempts})", event.event_id),
+                    format_args!("event {} delivered (attempt {attempts})", event.event_id),
                 );
             }
             Err((failure, attempts, ending)) => {
@@ -158,10 +159,7 @@ impl Reporter {
             Failure::Timeout => &counters.failed_timeout,
             Failure::Network => &counters.failed_network,
         });
-        let describe_failure = format!(
-            "event {event_id} not delivered after {attempts} attempt(s): {}",
-            describe(failure)
-        );
+        let mut level = Level::Warn;
         if let Failure::Http(status @ (401 | 403)) = failure {
             // One warning per reporter: every later event would fail the same way.
             if !self
@@ -171,12 +169,18 @@ impl Reporter {
             {
                 self.log(
                     Level::Warn,
-                    &format!("the callback endpoint refused the token (HTTP {status}); events are not being accepted"),
+                    format_args!("the callback endpoint refused the token (HTTP {status}); events are not being accepted"),
                 );
             }
-            return self.log(Level::Debug, &describe_failure);
+            level = Level::Debug;
         }
-        self.log(Level::Warn, &describe_failure);
+        self.log(
+            level,
+            format_args!(
+                "event {event_id} not delivered after {attempts} attempt(s): {}",
+                Described(failure)
+            ),
+        );
     }
 }
 
@@ -189,11 +193,16 @@ enum Ending {
     GaveUp,
 }
 
-fn describe(failure: Failure) -> String {
-    match failure {
-        Failure::Http(status) => format!("HTTP {status}"),
-        Failure::Timeout => "timed out".into(),
-        Failure::Network => "network error".into(),
+/// A failure in words, for log lines: formatted only when the line is logged.
+struct Described(Failure);
+
+impl fmt::Display for Described {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Failure::Http(status) => write!(f, "HTTP {status}"),
+            Failure::Timeout => f.write_str("timed out"),
+            Failure::Network => f.write_str("network error"),
+        }
     }
 }
 
