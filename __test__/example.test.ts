@@ -106,7 +106,9 @@ describe('cyrus edge worker example', () => {
     logs.lines.filter((line) => levels.includes(line.level)).map((line) => line.message)
 
   async function start() {
-    receiver = await startReceiver()
+    // Strict: the stand-in for the control plane refuses a wrong token or team, or an event off
+    // the wire format, as the real endpoint would.
+    receiver = await startReceiver({ token: TOKEN, teamId: TEAM, strict: true })
     logs = recordLogs()
     worker = await startEdgeWorker({ port: 0, webhookSecret: WEBHOOK_SECRET, logger: new RecordingLogger(logs) })
     return worker
@@ -142,6 +144,8 @@ describe('cyrus edge worker example', () => {
       issue_identifier: 'CYPACK-951',
       error_message: 'SDK query error: Error: Claude Code process exited with code 1',
     })
+    receiver.assertValid()
+    expect(receiver.events).toHaveLength(2)
     expect(running.reporter.stats()).toMatchObject({ sent: 2, skippedNotAnError: 1, skippedUserStop: 1, failed: 0 })
     expect(messages('debug')).toEqual(
       expect.arrayContaining([
