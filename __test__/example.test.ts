@@ -1,6 +1,9 @@
 // The cyrus wiring example, run for real: its Fastify webhook route on 127.0.0.1 receives
 // forwarded webhooks over HTTP, its session manager completes sessions with SDK-shaped results,
 // and the addon delivers to a loopback receiver standing in for the control plane.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startEdgeWorker, type RunningEdgeWorker } from '../examples/cyrus-edge-worker/EdgeWorker'
 import type {
@@ -12,7 +15,7 @@ import type {
 } from '../examples/cyrus-edge-worker/cyrus-types'
 import { callbackHeaders, LINEAR_WEBHOOK_HEADERS, TEAM, TOKEN } from './helpers/headers'
 import { recordLogs, type LogLine, type LogRecorder } from './helpers/log-recorder'
-import { startReceiver, type Receiver } from './helpers/receiver'
+import { hang, startReceiver, type Receiver } from './helpers/receiver'
 
 const WEBHOOK_SECRET = 'cyrus-api-key-for-tests'
 
@@ -105,12 +108,18 @@ describe('cyrus edge worker example', () => {
   const messages = (...levels: LogLine['level'][]) =>
     logs.lines.filter((line) => levels.includes(line.level)).map((line) => line.message)
 
-  async function start() {
+  async function start(options: { telemetrySpoolDir?: string; hang?: boolean } = {}) {
     // Strict: the stand-in for the control plane refuses a wrong token or team, or an event off
     // the wire format, as the real endpoint would.
-    receiver = await startReceiver({ token: TOKEN, teamId: TEAM, strict: true })
+    receiver = await startReceiver({ token: TOKEN, teamId: TEAM, strict: true, ...(options.hang ? { script: [hang()] } : {}) })
     logs = recordLogs()
-    worker = await startEdgeWorker({ port: 0, webhookSecret: WEBHOOK_SECRET, logger: new RecordingLogger(logs) })
+    const { telemetrySpoolDir } = options
+    worker = await startEdgeWorker({
+      port: 0,
+      webhookSecret: WEBHOOK_SECRET,
+      logger: new RecordingLogger(logs),
+      ...(telemetrySpoolDir === undefined ? {} : { telemetrySpoolDir }),
+    })
     return worker
   }
 
@@ -181,6 +190,21 @@ describe('cyrus edge worker example', () => {
 
     expect(receiver.requests).toHaveLength(0)
     expect(running.reporter.stats()).toMatchObject({ held: 1, sent: 0 })
+  })
+
+  it('with telemetrySpoolDir (real runs), an event not delivered by stop() stays in that folder', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cyrus-telemetry-example-'))
+    try {
+      const spool = join(home, 'telemetry-spool')
+      const running = await start({ telemetrySpoolDir: spool, hang: true })
+      expect(await postWebhook(running, callbackHeaders({ url: receiver.url }))).toBe(200)
+      await completeSession(running, 'session-failed', executionError)
+      await receiver.waitForRequests(1)
+      await running.stop() // the endpoint never answers: shutdown abandons the event, the spool keeps it
+      expect(readdirSync(spool).filter((name) => name.endsWith('.event.json'))).toHaveLength(1)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
   })
 
   it('stop() is idempotent and removes its SIGTERM handler', async () => {
