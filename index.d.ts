@@ -299,35 +299,45 @@ export interface TelemetryOptions {
 
 /** Counters since the reporter started. No secrets. */
 export interface TelemetryStats {
-  /** Error events created (queued, held or dropped). */
+  /** Error events created (queued, held or dropped); skips and invalid input are not counted. */
   reported: number
-  /** Events that entered the delivery queue. */
+  /** Events that entered the delivery queue (at once, or released from the held buffer, or restored from the spool). */
   queued: number
-  /** Events held now, waiting for a callback context. */
+  /** Events held now, waiting for a callback context (held reports and events restored from the spool). */
   held: number
-  /** Events delivered (2xx). */
+  /** Events delivered (a 2xx status). */
   sent: number
   /** Attempts after the first. */
   retried: number
   /** Events finally failed (`failedHttp + failedTimeout + failedNetwork`). */
   failed: number
-  /** Finally failed on an HTTP status (3xx, non-retryable 4xx, or retries exhausted). */
+  /** Finally failed on an HTTP status (3xx, a non-retryable 4xx, or retries exhausted on 408/429/5xx). */
   failedHttp: number
+  /** Finally failed because every attempt timed out. */
   failedTimeout: number
+  /** Finally failed on a network error (refused, reset, DNS, TLS). */
   failedNetwork: number
+  /** Events given up unfinished when the reporter stopped (`shutdown()` deadline): `queued == sent + failed + abandoned` once it has. */
+  abandoned: number
+  /** Of the abandoned events, those handed to the spool, which keeps them for the next process. */
+  abandonedSpooled: number
+  /** Events dropped because the queue was full. */
   droppedQueueFull: number
   /** Held events dropped (oldest first) because the held buffer was full. */
   droppedHeldOverflow: number
+  /** Results that were not errors. */
   skippedNotAnError: number
+  /** Sessions the user stopped. */
   skippedUserStop: number
+  /** Reports while disabled or after `shutdown()`. */
   skippedDisabled: number
   /** Reports whose session or result could not be read. */
   invalidInput: number
-  /** Events waiting for a free connection slot. */
+  /** Events waiting for their first attempt (in the queue, or for a free connection slot). */
   queueLength: number
   /** Requests in flight. */
   inFlight: number
-  /** Events sleeping before their next attempt. */
+  /** Events waiting before their next attempt. */
   waitingToRetry: number
   /** Events written to the spool. */
   spooled: number
@@ -337,4 +347,6 @@ export interface TelemetryStats {
   spoolDropped: number
   /** Spool files that could not be read, and spool writes that failed. */
   spoolErrors: number
+  /** Log lines dropped because the logger's queue to the JavaScript thread was full. */
+  logLinesDropped: number
 }

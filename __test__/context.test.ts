@@ -603,6 +603,29 @@ describe('no part of the token leaves, in any form (issue 12 §2)', () => {
     expect(rx.requests[0].body.error_message).toContain('[REDACTED]')
     expect(leaks(rx, first, second, current)).toEqual([])
   })
+
+  it('an event held before any context is scrubbed with the token before it is cut', async () => {
+    rx = await startReceiver()
+    reporter = newReporter()
+    // Each message puts the token across the 500-character cut, at every offset, in every form
+    // the scrubber knows; the event is held (no context yet) and released when the token comes.
+    const forms = [SLASHED_TOKEN, encodeURIComponent(SLASHED_TOKEN), SLASHED_TOKEN.replaceAll('/', '\\/')]
+    /** session id → the message expected, uncut. */
+    const expected = new Map<string, string>()
+    for (const form of forms) {
+      for (let before = 500 - form.length + 1; before < 500; before += 3) {
+        const id = `held-${expected.size}`
+        const text = `${'x'.repeat(before)}${form} and more text after it`
+        expect(reporter.reportSessionError({ id }, { ...errorResult, errors: [text] }).outcome).toBe('held')
+        expected.set(id, `${'x'.repeat(before)}[REDACTED] and more text after it`.slice(0, 500))
+      }
+    }
+    expect(reporter.setCallbackContext(callbackHeaders({ url: rx.url, token: SLASHED_TOKEN })).status).toBe('set')
+    expect(await reporter.flush(10_000)).toEqual({ completed: true, pending: 0 })
+    expect(rx.requests).toHaveLength(expected.size)
+    for (const { body } of rx.requests) expect(body.error_message).toBe(expected.get(body.session_id))
+    expect(leaks(rx, SLASHED_TOKEN)).toEqual([])
+  })
 })
 
 describe('self-hosted: no callback headers ever', () => {

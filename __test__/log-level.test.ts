@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TelemetryReporter, type TelemetryOptions } from 'cyrus-telemetry'
 import { callbackHeaders } from './helpers/headers'
+import { runJsonChild } from './helpers/child'
 import { respond, sleep, startReceiver, type Receiver } from './helpers/receiver'
 
 /** cyrus's LogLevel (packages/core/src/logging/ILogger.ts). */
@@ -117,5 +118,32 @@ describe('log level', () => {
       expect(() => new TelemetryReporter({ logLevel: logLevel as never })).toThrow(TypeError)
       expect(() => new TelemetryReporter({ logLevel: logLevel as never })).toThrow(/`logLevel`/)
     }
+  })
+
+  it('a flood of lines while the JS thread is busy is bounded: lines beyond the queue are dropped and counted', async () => {
+    const receiver = await startReceiver()
+    receivers.push(receiver)
+    const result = await runJsonChild(
+      'log-flood',
+      `;(async () => {
+        let shown = 0
+        const reporter = new addon.TelemetryReporter({ queueCapacity: 5000, logLevel: 'debug', logger: () => shown++ })
+        reporter.setCallbackContext({ callbackToken: 'flood-token', callbackUrl: ${JSON.stringify(receiver.url)}, teamId: 'team-flood' })
+        const events = 3000
+        for (let i = 0; i < events; i++) reporter.reportSessionError({ id: 'f-' + i }, { subtype: 'error_during_execution', is_error: true, errors: ['boom'] })
+        // The JS thread does not run while the background thread delivers and logs a line per event.
+        const until = Date.now() + 4000
+        while (reporter.stats().sent < events && Date.now() < until) {}
+        await reporter.flush(5000)
+        await new Promise((r) => setTimeout(r, 200))
+        const stats = reporter.stats()
+        console.log(JSON.stringify({ events, sent: stats.sent, shown, dropped: stats.logLinesDropped }))
+        await reporter.shutdown(0)
+      })()`,
+    )
+    expect(result.sent).toBe(result.events)
+    // One "delivered" line per event: each reached the logger or was counted as dropped.
+    expect(result.dropped).toBeGreaterThan(0)
+    expect(result.shown + result.dropped).toBeGreaterThanOrEqual(result.events)
   })
 })

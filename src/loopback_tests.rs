@@ -11,6 +11,7 @@ use crate::reporter::{FlushResult, Logger, Options, OutcomeKind, Reporter};
 use crate::retry::RetryPolicy;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -44,21 +45,24 @@ impl Recorded {
 type Log = Arc<Mutex<Vec<Recorded>>>;
 
 /// Starts a server answering the `i`-th request with `statuses[i]` (the last one repeats).
-async fn serve(statuses: Vec<u16>) -> (SocketAddr, Log) {
+/// Also returns the number of connections the client has closed so far.
+async fn serve(statuses: Vec<u16>) -> (SocketAddr, Log, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind"); // ok: test code
     let address = listener.local_addr().expect("address"); // ok: test code
     let log: Log = Arc::default();
-    let recorded = log.clone();
+    let closed = Arc::new(AtomicUsize::new(0));
+    let (recorded, counted) = (log.clone(), closed.clone());
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let statuses = statuses.clone();
-            let recorded = recorded.clone();
+            let (recorded, counted) = (recorded.clone(), counted.clone());
             tokio::spawn(async move {
                 let _ = answer(stream, &statuses, &recorded).await;
+                counted.fetch_add(1, Ordering::SeqCst);
             });
         }
     });
-    (address, log)
+    (address, log, closed)
 }
 
 /// Serves the requests of one connection until the client closes it.
@@ -74,8 +78,9 @@ async fn answer(stream: TcpStream, statuses: &[u16], log: &Log) -> io::Result<()
             statuses[(log.len() - 1).min(statuses.len() - 1)]
         };
         if status == HANG {
-            // Keep the connection open without a word until the client gives up.
-            std::future::pending::<()>().await;
+            // Keep the connection open without a word until the client gives up (closes it).
+            while read_some(&stream, &mut buffer).await? > 0 {}
+            return Ok(());
         }
         let response =
             format!("HTTP/1.1 {status} Scripted\r\ncontent-length: 2\r\ncontent-type: application/json\r\n\r\n{{}}");
@@ -150,7 +155,7 @@ fn reporter_for(address: SocketAddr, request_timeout: Duration) -> Reporter {
             ..Default::default()
         },
         request_timeout,
-        logger: Logger::new(|_, _| {}),
+        logger: Logger::new(|_, _| true),
         ..Options::default()
     });
     let (status, reason) = reporter.set_context(Ok(HeaderSet::from_fields(
@@ -190,7 +195,7 @@ const DELIVERED: FlushResult = FlushResult {
 
 #[tokio::test]
 async fn retryable_503_then_200_is_delivered_with_the_same_event() {
-    let (address, log) = serve(vec![503, 200]).await;
+    let (address, log, _) = serve(vec![503, 200]).await;
     let reporter = reporter_for(address, Duration::from_secs(5));
     let event_id = report(&reporter, "s");
 
@@ -223,7 +228,7 @@ async fn retryable_503_then_200_is_delivered_with_the_same_event() {
 
 #[tokio::test]
 async fn a_400_is_final_after_one_attempt() {
-    let (address, log) = serve(vec![400]).await;
+    let (address, log, _) = serve(vec![400]).await;
     let reporter = reporter_for(address, Duration::from_secs(5));
     report(&reporter, "s");
 
@@ -238,7 +243,7 @@ async fn a_400_is_final_after_one_attempt() {
 
 #[tokio::test]
 async fn flush_waits_for_every_queued_event() {
-    let (address, log) = serve(vec![200]).await;
+    let (address, log, _) = serve(vec![200]).await;
     let reporter = reporter_for(address, Duration::from_secs(5));
     assert!(reporter.is_idle());
     assert_eq!(reporter.flush(Duration::from_millis(10)).await, DELIVERED);
@@ -269,7 +274,7 @@ async fn flush_waits_for_every_queued_event() {
 
 #[tokio::test]
 async fn flush_gives_up_at_its_deadline_and_counts_what_is_pending() {
-    let (address, log) = serve(vec![HANG]).await;
+    let (address, log, _) = serve(vec![HANG]).await;
     let reporter = reporter_for(address, Duration::from_secs(30));
     report(&reporter, "a");
     report(&reporter, "b");
@@ -292,7 +297,91 @@ async fn flush_gives_up_at_its_deadline_and_counts_what_is_pending() {
     }
     assert_eq!(logged(), 2);
 
-    // Shutting down abandons the hung sends instead of waiting for their 30 s deadline.
+    // Shutting down abandons the hung sends instead of waiting for their 30 s deadline, and
+    // accounts for them.
     let result = reporter.shutdown(Duration::from_millis(50)).await;
     assert!(!result.completed);
+    let stats = reporter.stats();
+    assert_eq!((stats.queued, stats.abandoned, stats.in_flight), (2, 2, 0));
+    assert_eq!(stats.queued, stats.sent + stats.failed + stats.abandoned);
+}
+
+/// Waits (up to 5 s) until `probe` holds.
+async fn eventually(probe: impl Fn() -> bool) -> bool {
+    let until = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !probe() && tokio::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    probe()
+}
+
+#[tokio::test]
+async fn dropping_the_reporter_ends_its_deliveries_and_closes_their_connections() {
+    let (address, log, closed) = serve(vec![HANG]).await;
+    let reporter = reporter_for(address, Duration::from_secs(30));
+    report(&reporter, "a");
+    report(&reporter, "b");
+    assert!(eventually(|| log.lock().map_or(0, |requests| requests.len()) == 2).await);
+    assert_eq!(closed.load(Ordering::SeqCst), 0);
+
+    drop(reporter);
+    assert!(eventually(|| closed.load(Ordering::SeqCst) == 2).await);
+}
+
+#[tokio::test]
+async fn shutdown_closes_the_kept_alive_connection() {
+    let (address, _, closed) = serve(vec![200]).await;
+    let reporter = reporter_for(address, Duration::from_secs(5));
+    report(&reporter, "a");
+    assert_eq!(reporter.flush(Duration::from_secs(5)).await, DELIVERED);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        closed.load(Ordering::SeqCst),
+        0,
+        "kept alive after the flush"
+    );
+
+    assert_eq!(reporter.shutdown(Duration::from_secs(1)).await, DELIVERED);
+    assert!(eventually(|| closed.load(Ordering::SeqCst) == 1).await);
+}
+
+#[tokio::test]
+async fn a_held_event_is_scrubbed_with_the_token_before_it_is_cut() {
+    let (address, log, _) = serve(vec![200]).await;
+    let reporter = Reporter::new(Options {
+        logger: Logger::new(|_, _| true),
+        ..Options::default()
+    });
+    // The token starts at character 490 of the message: a cut first would keep 10 of its
+    // characters.
+    let text = format!("{}{TOKEN} and after", "x".repeat(490));
+    let outcome = reporter.report(
+        Ok((
+            SessionInfo {
+                session_id: "held".into(),
+                ..Default::default()
+            },
+            ResultMessage {
+                subtype: Some("error_during_execution".into()),
+                is_error: true,
+                errors: vec![text],
+                result: None,
+            },
+        )),
+        false,
+    );
+    assert_eq!(outcome.kind, OutcomeKind::Held);
+    assert_eq!(reporter.stats().held, 1);
+
+    let (status, _) = reporter.set_context(Ok(HeaderSet::from_fields(
+        HeaderValue::One(TOKEN.into()),
+        HeaderValue::One(format!("http://{address}/cb")),
+        HeaderValue::One(TEAM.into()),
+    )));
+    assert_eq!(status.as_str(), "set");
+    assert_eq!(reporter.flush(Duration::from_secs(5)).await, DELIVERED);
+    let body = log.lock().expect("log")[0].json(); // ok: test code
+    let expected = format!("{}[REDACTED]", "x".repeat(490));
+    assert_eq!(body["error_message"], expected[..500]);
+    assert_eq!(reporter.stats().held, 0);
 }

@@ -6,6 +6,10 @@ use crate::context::CallbackContext;
 use crate::retry::{judge_status, parse_retry_after, Attempt, Failure};
 use bytes::Bytes;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use rustls_platform_verifier::Verifier;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 pub const USER_AGENT_VALUE: &str = concat!("cyrus-telemetry/", env!("CARGO_PKG_VERSION"));
@@ -21,42 +25,50 @@ pub struct Sender {
 
 impl Sender {
     /// `extra_roots_pem`: PEM certificates trusted in addition to the platform's store.
+    /// Blocking the first time in a process (the platform's roots are read from disk then), and
+    /// whenever `extra_roots_pem` is given: call it off the runtime's threads.
     pub fn new(extra_roots_pem: Option<&str>) -> Result<Self, String> {
-        install_crypto_provider();
-        let mut builder = reqwest::Client::builder()
+        let verifier = match extra_roots_pem {
+            None => platform_verifier()?,
+            Some(pem) => Arc::new(
+                Verifier::new_with_extra_roots(extra_roots(pem)?, crypto_provider())
+                    .map_err(|error| format!("cannot load the TLS roots: {error}"))?,
+            ),
+        };
+        let mut tls = rustls::ClientConfig::builder_with_provider(crypto_provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|error| format!("cannot configure TLS: {error}"))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             // The token must never travel to another URL.
             .redirect(reqwest::redirect::Policy::none())
             // Like the original `fetch`: no proxy from the environment.
             .no_proxy()
             .pool_idle_timeout(Duration::from_secs(30))
-            .user_agent(USER_AGENT_VALUE);
-        if let Some(pem) = extra_roots_pem {
-            let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .map_err(|error| format!("extra CA certificates are not valid PEM: {error}"))?;
-            if certificates.is_empty() {
-                return Err("extra CA certificates: no certificate found in the PEM text".into());
-            }
-            builder = builder.tls_certs_merge(certificates);
-        }
-        let client = builder
+            .user_agent(USER_AGENT_VALUE)
             .build()
             .map_err(|error| format!("cannot build the HTTP client: {error}"))?;
         Ok(Self { client })
     }
 
-    /// One attempt with a hard deadline covering connect, request, status and headers.
+    /// One attempt with a hard deadline covering connect, request, status and headers. The
+    /// status decides; the response body, if any, comes back to be drained by the caller.
     pub async fn attempt(
         &self,
         context: &CallbackContext,
         event_id: &str,
         body: &Bytes,
         deadline: Duration,
-    ) -> Attempt {
+    ) -> (Attempt, Option<Drain>) {
         let mut authorization =
             match HeaderValue::try_from(format!("Bearer {}", context.token.expose())) {
                 Ok(value) => value,
                 // Validation admits only visible ASCII, so this cannot happen; fail closed anyway.
-                Err(_) => return Attempt::Final(Failure::Network),
+                Err(_) => return (Attempt::Final(Failure::Network), None),
             };
         authorization.set_sensitive(true);
         let request = self
@@ -69,24 +81,18 @@ impl Sender {
             .body(body.clone());
         let started = tokio::time::Instant::now();
         let response = match tokio::time::timeout(deadline, request.send()).await {
-            Err(_) => {
-                return Attempt::Retry {
-                    failure: Failure::Timeout,
-                    retry_after: None,
-                }
-            }
-            Ok(Err(error)) => {
-                let failure = if error.is_timeout() {
-                    Failure::Timeout
-                } else {
-                    Failure::Network
+            Ok(Ok(response)) => response,
+            failed => {
+                let failure = match failed {
+                    Ok(Err(error)) if !error.is_timeout() => Failure::Network,
+                    _ => Failure::Timeout,
                 };
-                return Attempt::Retry {
+                let retry = Attempt::Retry {
                     failure,
                     retry_after: None,
                 };
+                return (retry, None);
             }
-            Ok(Ok(response)) => response,
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -94,31 +100,68 @@ impl Sender {
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| parse_retry_after(value, SystemTime::now()));
-        // The status decides; the body is drained on its own task within what is left of the
-        // deadline, so a 2xx counts as delivered as soon as its headers arrive.
-        let remaining = deadline.saturating_sub(started.elapsed());
-        tokio::spawn(async move {
-            let _ = tokio::time::timeout(remaining, drain(response)).await;
-        });
-        judge_status(status, retry_after)
+        // A 2xx counts as delivered as soon as its headers arrive; the body is drained after,
+        // within what is left of the deadline.
+        let drain = Drain {
+            response,
+            deadline: started + deadline,
+        };
+        (judge_status(status, retry_after), Some(drain))
     }
 }
 
-/// Reads and discards up to [`MAX_DRAINED_BODY`] bytes so a kept-alive connection is reusable.
-async fn drain(mut response: reqwest::Response) {
-    let mut read = 0usize;
-    while read < MAX_DRAINED_BODY {
-        match response.chunk().await {
-            Ok(Some(chunk)) => read += chunk.len(),
-            _ => break,
-        }
+/// A response body still to be read, so that its kept-alive connection can be reused. Never a
+/// reason to retry; dropping it instead closes that connection.
+#[derive(Debug)]
+pub struct Drain {
+    response: reqwest::Response,
+    deadline: tokio::time::Instant,
+}
+
+impl Drain {
+    /// Reads and discards up to [`MAX_DRAINED_BODY`] bytes, until the attempt's deadline.
+    pub async fn run(mut self) {
+        let read_all = async {
+            let mut read = 0usize;
+            while read < MAX_DRAINED_BODY {
+                match self.response.chunk().await {
+                    Ok(Some(chunk)) => read += chunk.len(),
+                    _ => break,
+                }
+            }
+        };
+        let _ = tokio::time::timeout_at(self.deadline, read_all).await;
     }
 }
 
-/// Installs ring as the process's rustls provider once (a no-op if one is installed already).
-fn install_crypto_provider() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
+/// The cryptography of every connection: ring (fast to build, small).
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    static PROVIDER: OnceLock<Arc<rustls::crypto::CryptoProvider>> = OnceLock::new();
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
+}
+
+/// The platform's trusted roots, read once per process and shared by every client: reading
+/// and parsing them costs milliseconds and a few hundred kilobytes each time.
+fn platform_verifier() -> Result<Arc<Verifier>, String> {
+    static VERIFIER: OnceLock<Result<Arc<Verifier>, String>> = OnceLock::new();
+    VERIFIER
+        .get_or_init(|| {
+            Verifier::new(crypto_provider())
+                .map(Arc::new)
+                .map_err(|error| format!("cannot load the platform's TLS roots: {error}"))
+        })
+        .clone()
+}
+
+/// The certificates of an `extraCaCerts` PEM bundle; an error names what is wrong with it.
+pub fn extra_roots(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certificates = CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("extra CA certificates are not valid PEM: {error}"))?;
+    if certificates.is_empty() {
+        return Err("extra CA certificates: no certificate found in the PEM text".into());
+    }
+    Ok(certificates)
 }

@@ -3,7 +3,7 @@
 
 use crate::classify::Classification;
 use crate::context::SetStatus;
-use crate::reporter::{FlushResult, Outcome, Stats};
+use crate::reporter::{stats_fields, FlushResult, Outcome, Stats};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -128,48 +128,23 @@ pub struct FlushOutcome {
     pub pending: u32,
 }
 
-/// Counters since the reporter started. No secrets.
-#[napi(object)]
-pub struct TelemetryStats {
-    /// Error events created (queued, held or dropped).
-    pub reported: f64,
-    /// Events that entered the delivery queue.
-    pub queued: f64,
-    /// Events held now, waiting for a callback context.
-    pub held: f64,
-    /// Events delivered (2xx).
-    pub sent: f64,
-    /// Attempts after the first.
-    pub retried: f64,
-    /// Events finally failed (`failedHttp + failedTimeout + failedNetwork`).
-    pub failed: f64,
-    /// Finally failed on an HTTP status (3xx, non-retryable 4xx, or retries exhausted).
-    pub failed_http: f64,
-    pub failed_timeout: f64,
-    pub failed_network: f64,
-    pub dropped_queue_full: f64,
-    /// Held events dropped (oldest first) because the held buffer was full.
-    pub dropped_held_overflow: f64,
-    pub skipped_not_an_error: f64,
-    pub skipped_user_stop: f64,
-    pub skipped_disabled: f64,
-    /// Reports whose session or result could not be read.
-    pub invalid_input: f64,
-    /// Events waiting for a free connection slot.
-    pub queue_length: f64,
-    /// Requests in flight.
-    pub in_flight: f64,
-    /// Events sleeping before their next attempt.
-    pub waiting_to_retry: f64,
-    /// Events written to the spool.
-    pub spooled: f64,
-    /// Events read back from the spool at start.
-    pub restored: f64,
-    /// Spooled events dropped: over `spoolMaxEvents`/`spoolMaxBytes`, or older than `spoolMaxAgeMs`.
-    pub spool_dropped: f64,
-    /// Spool files that could not be read, and spool writes that failed.
-    pub spool_errors: f64,
+// `TelemetryStats` and its conversion, from the one list of the figures of `stats()`.
+macro_rules! define_telemetry_stats {
+    ($($name:ident: $doc:literal,)*) => {
+        /// Counters since the reporter started. No secrets.
+        #[napi(object)]
+        pub struct TelemetryStats {
+            $(#[doc = $doc] pub $name: f64,)*
+        }
+
+        pub(super) fn stats_object(stats: Stats) -> TelemetryStats {
+            TelemetryStats {
+                $($name: stats.$name as f64,)*
+            }
+        }
+    };
 }
+stats_fields!(define_telemetry_stats);
 
 // Declares a TypeScript shape for index.d.ts; values are read field by field (never
 // through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
@@ -258,32 +233,5 @@ pub(super) fn flush_object(result: FlushResult) -> FlushOutcome {
     FlushOutcome {
         completed: result.completed,
         pending: u32::try_from(result.pending).unwrap_or(u32::MAX),
-    }
-}
-
-pub(super) fn stats_object(stats: Stats) -> TelemetryStats {
-    TelemetryStats {
-        reported: stats.reported as f64,
-        queued: stats.queued as f64,
-        held: stats.held as f64,
-        sent: stats.sent as f64,
-        retried: stats.retried as f64,
-        failed: stats.failed as f64,
-        failed_http: stats.failed_http as f64,
-        failed_timeout: stats.failed_timeout as f64,
-        failed_network: stats.failed_network as f64,
-        dropped_queue_full: stats.dropped_queue_full as f64,
-        dropped_held_overflow: stats.dropped_held_overflow as f64,
-        skipped_not_an_error: stats.skipped_not_an_error as f64,
-        skipped_user_stop: stats.skipped_user_stop as f64,
-        skipped_disabled: stats.skipped_disabled as f64,
-        invalid_input: stats.invalid_input as f64,
-        queue_length: stats.queue_length as f64,
-        in_flight: stats.in_flight as f64,
-        waiting_to_retry: stats.waiting_to_retry as f64,
-        spooled: stats.spooled as f64,
-        restored: stats.restored as f64,
-        spool_dropped: stats.spool_dropped as f64,
-        spool_errors: stats.spool_errors as f64,
     }
 }

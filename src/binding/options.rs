@@ -36,8 +36,19 @@ const SAFE_LOGGER: &str = r#"(logger) => typeof logger === 'function'
   ? (level, message) => { try { logger(level, message) } catch {} }
   : (level, message) => { try { const log = logger[level]; if (typeof log === 'function') log.call(logger, message) } catch {} }"#;
 
-type LogFunction =
-    ThreadsafeFunction<FnArgs<(String, String)>, (), FnArgs<(String, String)>, Status, false, true>;
+/// Log lines waiting for the JavaScript thread at most; a flood beyond it is dropped and counted
+/// (`logLinesDropped`), never queued without bound.
+const LOG_QUEUE_LINES: usize = 1024;
+
+type LogFunction = ThreadsafeFunction<
+    FnArgs<(String, String)>,
+    (),
+    FnArgs<(String, String)>,
+    Status,
+    false,
+    true,
+    LOG_QUEUE_LINES,
+>;
 
 fn is_logger(env: sys::napi_env, value: sys::napi_value) -> bool {
     match type_of(env, value) {
@@ -73,17 +84,22 @@ fn read_logger(
         let function = unsafe {
             Function::<FnArgs<(String, String)>, ()>::from_napi_value(env, wrapped.raw())
         }?;
-        function.build_threadsafe_function().weak::<true>().build()
+        function
+            .build_threadsafe_function()
+            .weak::<true>()
+            .max_queue_size::<LOG_QUEUE_LINES>()
+            .build()
     })()
     .map_err(|_| {
         clear_exception(env);
         not_a_logger()
     })?;
     let logger = Logger::new(move |level, message| {
-        sink.call(
+        let status = sink.call(
             (level.as_str().to_owned(), message.to_owned()).into(),
             ThreadsafeFunctionCallMode::NonBlocking,
         );
+        status != Status::QueueFull
     });
     Ok(match logger_level(env, value) {
         Some(level) => logger.with_level(level),

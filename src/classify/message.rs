@@ -171,14 +171,60 @@ pub(super) fn error_message(
     } else {
         usize::MAX
     };
-    let scrubbed = match source {
+    let scrubbed = scrub_window(window, source, secrets, candidates, limit);
+    cut(scrubbed, whole, secrets)
+}
+
+/// The message of an event held before any callback context: scrubbed of everything but the
+/// token (not known yet) and not cut, so that when the token arrives it is scrubbed first and
+/// the message cut after — a token that would straddle the cut is never sent in part. At most
+/// [`SCRUB_WINDOW_BYTES`] of text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UncutMessage {
+    text: String,
+    /// The text is the whole message, not its first [`SCRUB_WINDOW_BYTES`].
+    whole: bool,
+}
+
+impl UncutMessage {
+    /// The `error_message`: `secrets` scrubbed too, then cut to [`MESSAGE_MAX_CHARS`].
+    pub fn finish(&self, secrets: &[&str]) -> String {
+        cut(scrub(&self.text, secrets), self.whole, secrets)
+    }
+}
+
+pub(super) fn uncut_message(
+    msg: &ResultMessage,
+    source: MessageSource,
+    candidates: &mut Candidates,
+) -> UncutMessage {
+    let mut buf = String::new();
+    let (window, total) = message_window(msg, source, &mut buf);
+    UncutMessage {
+        whole: total <= window.len(),
+        text: scrub_window(window, source, &[], candidates, usize::MAX).into_owned(),
+    }
+}
+
+fn scrub_window<'a>(
+    window: &'a str,
+    source: MessageSource,
+    secrets: &[&str],
+    candidates: &mut Candidates,
+    limit: usize,
+) -> Cow<'a, str> {
+    match source {
         MessageSource::Other => scrub(window, secrets),
         _ => scrub_prescanned(window, secrets, candidates, limit),
-    };
+    }
+}
+
+/// Cuts a scrubbed message to [`MESSAGE_MAX_CHARS`]. `whole`: the scrubbed text is all of the
+/// message; if not, the window cut the text, and a secret cut in two at the window edge could
+/// survive as a fragment at its end: that tail goes first.
+fn cut(scrubbed: Cow<'_, str>, whole: bool, secrets: &[&str]) -> String {
     let mut usable = scrubbed.len();
     if !whole {
-        // The window cut the text: a secret cut in two at the window edge could survive as a
-        // fragment at the end of the scrubbed window; drop that tail.
         let longest = secrets.iter().map(|secret| secret.len()).max().unwrap_or(0);
         let tail = UNSAFE_TAIL_BYTES.max(longest + 16);
         usable = floor_boundary(&scrubbed, usable.saturating_sub(tail));
@@ -194,5 +240,49 @@ pub(super) fn error_message(
             message
         }
         Cow::Borrowed(text) => text[..end].to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{classify, classify_uncut, ResultMessage, MESSAGE_MAX_CHARS};
+    use crate::proptest_cases as cases;
+    use proptest::prelude::*;
+
+    const TOKEN: &str = "cb-tok/8Kq2+Zx7mN4pR";
+
+    fn result(errors: Vec<String>) -> ResultMessage {
+        ResultMessage {
+            subtype: Some("error_during_execution".into()),
+            is_error: true,
+            result: None,
+            errors,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases(300)))]
+
+        /// Wherever the token stands (across the cut, past the scrub window, several times),
+        /// a held message finished with it keeps no 6-character piece of it, and ends like the
+        /// message of an event reported with the token known.
+        #[test]
+        fn a_held_message_never_keeps_part_of_the_token(
+            before in 0usize..20_000,
+            after in "[a-z ]{0,40}",
+            repeat in 1usize..3,
+        ) {
+            let text = format!("{}{}{after}", "x".repeat(before), TOKEN.repeat(repeat));
+            let msg = result(vec![text]);
+            let (_, uncut) = classify_uncut(&msg).expect("an error"); // ok: test code
+            let finished = uncut.finish(&[TOKEN]);
+            prop_assert!(finished.chars().count() <= MESSAGE_MAX_CHARS);
+            for piece in TOKEN.as_bytes().windows(6) {
+                let piece = std::str::from_utf8(piece).expect("ASCII"); // ok: test code
+                prop_assert!(!finished.contains(piece), "{piece} in {finished}");
+            }
+            let known = classify(&msg, &[TOKEN]).expect("an error").message; // ok: test code
+            prop_assert_eq!(finished, known);
+        }
     }
 }

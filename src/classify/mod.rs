@@ -84,7 +84,8 @@ use std::sync::LazyLock;
 
 use crate::scrub::scrub;
 use crate::timefmt::rfc3339_seconds;
-use message::{error_message, MessageSource};
+pub use message::UncutMessage;
+use message::{error_message, uncut_message, MessageSource};
 use scan::{Scan, MATCHER};
 
 /// The five `error_type` values, the contract with CYHOST.
@@ -152,21 +153,37 @@ pub fn warm_up() {
 /// `"success"`). `secrets`: extra literal strings to redact from the message (the reporter's
 /// callback token); may be empty.
 pub fn classify(msg: &ResultMessage, secrets: &[&str]) -> Option<Classification> {
+    let (mut classification, source, mut scan) = decide(msg)?;
+    classification.message = error_message(msg, source, secrets, &mut scan.candidates);
+    Some(classification)
+}
+
+/// [`classify`] before the secrets to scrub are known (no callback context yet): the
+/// classification without its message, and the message scrubbed of everything else, not yet cut.
+pub fn classify_uncut(msg: &ResultMessage) -> Option<(Classification, UncutMessage)> {
+    let (classification, source, mut scan) = decide(msg)?;
+    let uncut = uncut_message(msg, source, &mut scan.candidates);
+    Some((classification, uncut))
+}
+
+/// The classification of an error (its message still empty), with what the message needs.
+fn decide(msg: &ResultMessage) -> Option<(Classification, MessageSource, Scan)> {
     let subtype = msg.subtype.as_deref();
     if !msg.is_error && subtype == Some("success") {
         return None;
     }
     let source = MessageSource::of(msg);
-    let mut scan = Scan::of(msg, source);
+    let scan = Scan::of(msg, source);
     let rule = rules::decide(subtype, scan.signals);
     let resets_at = match rule.error_type {
         ErrorType::RateLimit => scan.epoch.and_then(rfc3339_seconds),
         _ => None,
     };
-    Some(Classification {
+    let classification = Classification {
         error_type: rule.error_type,
         detail: rule.detail,
-        message: error_message(msg, source, secrets, &mut scan.candidates),
+        message: String::new(),
         resets_at,
-    })
+    };
+    Some((classification, source, scan))
 }

@@ -1,9 +1,8 @@
 //! `setCallbackContext`: validate, capture (with rotation) and release the events held until a
 //! context arrived.
 
-use super::{lock, Level, Options, Reporter};
+use super::{lock, Core, Level, Options, Reporter};
 use crate::context::{self, ExtractError, HeaderSet, SetStatus};
-use crate::event::Event;
 use crate::scrub;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -11,6 +10,15 @@ use std::sync::Arc;
 impl Reporter {
     /// `setCallbackContext`: validates and captures; releases held events on `set`/`rotated`.
     pub fn set_context(&self, headers: Result<HeaderSet, String>) -> (SetStatus, Option<String>) {
+        self.core.set_context(headers)
+    }
+}
+
+impl Core {
+    fn set_context(
+        self: &Arc<Self>,
+        headers: Result<HeaderSet, String>,
+    ) -> (SetStatus, Option<String>) {
         let options = self.options();
         let offered = headers
             .map_err(ExtractError::Rejected)
@@ -21,16 +29,16 @@ impl Reporter {
         let offered = match offered {
             Ok(offered) => offered,
             Err(ExtractError::Absent) => {
-                options.logger.log(
+                self.log(
                     Level::Debug,
                     format_args!("no callback headers (self-hosted install): nothing will be sent"),
                 );
                 return (SetStatus::Absent, None);
             }
-            Err(ExtractError::Rejected(reason)) => return self.rejected(&options, reason),
+            Err(ExtractError::Rejected(reason)) => return self.rejected(reason),
         };
         let status = {
-            let mut current = lock(&self.shared.context);
+            let mut current = lock(&self.context);
             match context::capture(current.as_deref(), offered) {
                 Ok((status, None)) => return (status, None),
                 Ok((status, Some(kept))) => {
@@ -39,11 +47,11 @@ impl Reporter {
                 }
                 Err(reason) => {
                     drop(current);
-                    return self.rejected(&options, reason);
+                    return self.rejected(reason);
                 }
             }
         };
-        options.logger.log(
+        self.log(
             Level::Debug,
             format_args!(
                 "callback context {} (team and URL captured; token hidden)",
@@ -54,51 +62,52 @@ impl Reporter {
         (status, None)
     }
 
-    pub(super) fn rejected(
-        &self,
-        options: &Options,
-        reason: String,
-    ) -> (SetStatus, Option<String>) {
-        let first = !self
-            .shared
-            .warned_rejected_context
-            .swap(true, Ordering::Relaxed);
+    fn rejected(&self, reason: String) -> (SetStatus, Option<String>) {
+        let first = !self.warned.rejected_context.swap(true, Ordering::Relaxed);
         let level = if first { Level::Warn } else { Level::Debug };
-        options
-            .logger
-            .log(level, format_args!("callback context rejected: {reason}"));
+        self.log(level, format_args!("callback context rejected: {reason}"));
         (SetStatus::Rejected, Some(reason))
     }
 
-    pub(super) fn release_held(&self, options: &Options) {
-        let Some(context) = lock(&self.shared.context).clone() else {
+    /// Queues the held events, now that a context exists: restored ones first (they are the
+    /// older ones), then held reports, whose messages are scrubbed with the token and then cut.
+    pub(super) fn release_held(self: &Arc<Self>, options: &Options) {
+        let Some(context) = self.context() else {
             return;
         };
-        // Restored events first: they are the older ones.
-        let mut held: Vec<Event> = lock(&self.shared.restored_waiting).drain(..).collect();
-        held.extend(lock(&self.shared.held).drain(..));
-        if held.is_empty() {
+        let (restored, reports) = {
+            let mut held = lock(&self.held);
+            let taken = (
+                std::mem::take(&mut held.restored),
+                std::mem::take(&mut held.reports),
+            );
+            self.count_held(&held);
+            taken
+        };
+        let count = restored.len() + reports.len();
+        if count == 0 {
             return;
         }
-        let count = held.len();
-        for mut event in held {
-            // Held events were scrubbed without the token; scrub again now that it is known.
-            if let std::borrow::Cow::Owned(scrubbed) =
-                scrub::scrub(&event.error_message, &context.scrub_secrets())
+        let secrets = context.scrub_secrets();
+        for mut event in restored {
+            // Scrubbed with the token they were reported under; the current ones too, now.
+            if let std::borrow::Cow::Owned(scrubbed) = scrub::scrub(&event.error_message, &secrets)
             {
                 event.error_message = scrubbed;
             }
             self.enqueue(event, &context, options);
         }
-        options
-            .logger
-            .log(Level::Debug, format_args!("released {count} held event(s)"));
+        for (mut event, uncut) in reports {
+            event.error_message = uncut.finish(&secrets);
+            self.enqueue(event, &context, options);
+        }
+        self.log(Level::Debug, format_args!("released {count} held event(s)"));
     }
 
     /// A new `allowedHosts` applies to the context already captured too: one whose host the new
     /// list refuses is dropped, and later events are held until an allowed context arrives.
     pub(super) fn drop_context_outside(&self, next: &Options) {
-        let mut current = lock(&self.shared.context);
+        let mut current = lock(&self.context);
         let refused = current.as_ref().is_some_and(|context| {
             !next
                 .allowed_hosts
@@ -107,6 +116,7 @@ impl Reporter {
         if refused {
             *current = None;
             drop(current);
+            // The new logger: this one is not installed yet.
             next.logger.log(
                 Level::Warn,
                 format_args!("callback context dropped: its host is not in the new allowedHosts; events are held until an allowed context arrives"),

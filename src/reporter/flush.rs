@@ -1,86 +1,69 @@
-//! `flush` and `shutdown`: waiting for a snapshot of the queue, then stopping.
+//! `flush` and `shutdown`, and stopping: what a reporter does when it is shut down or dropped.
 
-use super::{lock, runtime, FlushResult, Level, Queued, Reporter};
+use super::{lock, runtime, Core, FlushResult, Level};
+use crate::spool::Spool;
 use std::future::Future;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
-impl Reporter {
-    pub(super) fn finish(&self, seq: u64) {
-        lock(&self.shared.unfinished).remove(&seq);
-        self.shared.progress.notify_waiters();
-    }
+/// How long a stopping reporter waits for its cancelled deliveries to let go of their events.
+/// They end at their next poll, so this is only a bound.
+const STOP_WAIT: Duration = Duration::from_secs(1);
 
-    /// Number of events queued before `snapshot` still unfinished.
-    pub(super) fn pending_before(&self, snapshot: u64) -> u64 {
-        lock(&self.shared.unfinished).range(..snapshot).count() as u64
-    }
-
-    /// Whether a flush now would have nothing to wait for.
-    pub fn is_idle(&self) -> bool {
-        !self.shared.spool_loading.load(Ordering::Acquire)
-            && lock(&self.shared.unfinished).is_empty()
-    }
-
-    /// Resolves when every event queued before the call is finished, or at the timeout.
-    pub fn flush(&self, timeout: Duration) -> impl Future<Output = FlushResult> + Send + 'static {
-        let reporter = self.clone();
-        let snapshot = self.shared.next_seq.load(Ordering::Acquire);
+impl Core {
+    /// Resolves when every event accepted before the call has ended, or at the timeout. Events
+    /// restored from the spool count as accepted before the call.
+    pub(super) fn flush(
+        self: &Arc<Self>,
+        timeout: Duration,
+    ) -> impl Future<Output = FlushResult> + Send + 'static {
+        let core = self.clone();
+        // The snapshot is taken now, unless the spool is still being read back.
+        let early = (!self.spool_loading.load(Ordering::Acquire)).then(|| self.watch_flush());
         async move {
             let deadline = tokio::time::Instant::now() + timeout;
-            // Restored events count as queued before the call: wait for the spool to be read.
-            let snapshot = if reporter.wait_for_spool(deadline).await {
-                reporter.shared.next_seq.load(Ordering::Acquire)
-            } else {
-                snapshot
+            let watch = match early {
+                Some(watch) => watch,
+                None => {
+                    core.wait_for_spool(deadline).await;
+                    core.watch_flush()
+                }
             };
-            loop {
-                let progressed = reporter.shared.progress.notified();
-                tokio::pin!(progressed);
-                progressed.as_mut().enable();
-                let pending = reporter.pending_before(snapshot);
-                if pending == 0 {
-                    return FlushResult {
-                        completed: true,
-                        pending: 0,
-                    };
-                }
-                tokio::select! {
-                    _ = progressed => {}
-                    _ = tokio::time::sleep_until(deadline) => {
-                        let pending = reporter.pending_before(snapshot);
-                        return FlushResult { completed: pending == 0, pending };
-                    }
-                }
+            if watch.remaining() == 0 {
+                return FlushResult {
+                    completed: true,
+                    pending: 0,
+                };
+            }
+            tokio::select! {
+                _ = watch.done() => {}
+                _ = tokio::time::sleep_until(deadline) => {}
+            }
+            let pending = watch.remaining();
+            FlushResult {
+                completed: pending == 0,
+                pending,
             }
         }
     }
 
-    /// Stops accepting events now, flushes for at most `timeout`, then cancels what is left.
-    pub fn shutdown(
-        &self,
+    /// Stops accepting events now, flushes for at most `timeout`, then stops: what is left is
+    /// abandoned (and kept by the spool, if there is one), the spool's lock is released and
+    /// the kept-alive connections are closed.
+    pub(super) fn shutdown(
+        self: &Arc<Self>,
         timeout: Duration,
     ) -> impl Future<Output = FlushResult> + Send + 'static {
-        self.shared.shut_down.store(true, Ordering::Release);
+        self.shut_down.store(true, Ordering::Release);
         let flush = self.flush(timeout);
-        let reporter = self.clone();
+        let core = self.clone();
         async move {
             let result = flush.await;
-            reporter.shared.cancel.send_replace(true);
-            // Events the worker had not taken yet go to the spool too, then its lock is freed.
-            let waiting: Vec<Queued> = lock(&reporter.shared.queue).drain(..).collect();
-            for Queued { mut event, .. } in waiting {
-                reporter.spool_write(&mut event);
-            }
-            // Dropping waits for the spool thread's pending writes: not on the delivery thread
-            // (this future may be polled outside the runtime, so spawn on it explicitly).
-            let spool = lock(&reporter.shared.spool).take();
-            if let (Some(spool), Ok(runtime)) = (spool, runtime()) {
-                let _ = runtime.spawn_blocking(move || drop(spool)).await;
-            }
-            let held = reporter.held_count();
+            core.stop().await;
+            let held = core.held_count();
             if held > 0 {
-                reporter.log(
+                core.log(
                     Level::Debug,
                     format_args!(
                         "shut down with {held} held event(s) that never had a callback context"
@@ -91,8 +74,56 @@ impl Reporter {
         }
     }
 
+    /// Stops at once, without waiting: the reporter was dropped (collected by JavaScript, or
+    /// its worker thread ended). Its tasks end at their next poll; spooled events stay on disk
+    /// for the next owner of the folder.
+    pub(super) fn stop_now(&self) {
+        self.shut_down.store(true, Ordering::Release);
+        self.stop.send_replace(true);
+        if let Some(spool) = self.take_spool() {
+            release_in_background(spool);
+        }
+        // The client (and its pool) goes once the cancelled attempts let go of it.
+        lock(&self.sender).take();
+    }
+
+    /// Stops and waits until everything is let go: every unfinished event is abandoned, the
+    /// spool has written what it was given and released its lock, and the connections are
+    /// closed. Once this resolves, `queued == sent + failed + abandoned`.
+    async fn stop(&self) {
+        self.stop.send_replace(true);
+        if self.queue.unfinished() > 0 && runtime().is_ok() {
+            let _ = tokio::time::timeout(STOP_WAIT, self.queue.settled()).await;
+        }
+        if let Some(spool) = self.take_spool() {
+            release(spool).await;
+        }
+        lock(&self.sender).take();
+    }
+
+    fn take_spool(&self) -> Option<Arc<Spool>> {
+        lock(&self.spool).take()
+    }
+
     /// Events waiting for a callback context: held reports and events restored from the spool.
     pub(super) fn held_count(&self) -> usize {
-        lock(&self.shared.held).len() + lock(&self.shared.restored_waiting).len()
+        lock(&self.held).len()
+    }
+}
+
+/// Drops the spool on a blocking thread, which lets its own thread finish what it was handed,
+/// and resolves once that is done (or could not be started).
+async fn release(spool: Arc<Spool>) {
+    if let Ok(runtime) = runtime() {
+        let _ = runtime.spawn_blocking(move || drop(spool)).await;
+    }
+}
+
+/// Drops the spool on a blocking thread without waiting: never on the JavaScript thread, which
+/// a slow disk must not hold up.
+fn release_in_background(spool: Arc<Spool>) {
+    match runtime() {
+        Ok(runtime) => drop(runtime.spawn_blocking(move || drop(spool))),
+        Err(_) => drop(spool),
     }
 }

@@ -97,11 +97,12 @@ pub struct Logger {
     level: LogLevel,
 }
 
-type LogSink = dyn Fn(Level, &str) + Send + Sync;
+/// Takes one line; false when it had to drop it (a full queue to the JavaScript thread).
+type LogSink = dyn Fn(Level, &str) -> bool + Send + Sync;
 
 impl Logger {
     /// A sink at the default threshold: `CYRUS_LOG_LEVEL`, else `info`.
-    pub fn new(sink: impl Fn(Level, &str) + Send + Sync + 'static) -> Self {
+    pub fn new(sink: impl Fn(Level, &str) -> bool + Send + Sync + 'static) -> Self {
         Self {
             sink: Arc::new(sink),
             level: LogLevel::from_environment(),
@@ -113,6 +114,7 @@ impl Logger {
     pub fn stderr() -> Self {
         let logger = Self::new(|level, message| {
             eprintln!("[cyrus-telemetry] {}: {message}", level.as_str());
+            true
         });
         let level = logger.level.max(LogLevel::Warn);
         logger.with_level(level)
@@ -127,10 +129,11 @@ impl Logger {
         self.level
     }
 
-    /// Formats and hands over the line, if the threshold admits its level.
-    pub fn log(&self, level: Level, message: fmt::Arguments<'_>) {
+    /// Formats and hands over the line, if the threshold admits its level. False when the
+    /// sink had to drop it.
+    pub fn log(&self, level: Level, message: fmt::Arguments<'_>) -> bool {
         if !self.level.admits(level) {
-            return;
+            return true;
         }
         match message.as_str() {
             Some(text) => (self.sink)(level, text),
@@ -170,6 +173,7 @@ mod tests {
         let sink = lines.clone();
         let logger = Logger::new(move |level, message: &str| {
             sink.lock().unwrap().push((level, message.to_owned()));
+            true
         });
         (logger, lines)
     }

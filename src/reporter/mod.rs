@@ -1,14 +1,24 @@
-//! The reporter: one handle per instance that classifies, builds and queues events (this file),
-//! captures the callback context (`capture`), delivers in the background (`worker`), keeps the
-//! durable spool (`spooling`), flushes and shuts down (`flush`) and counts (`stats`). No N-API:
-//! the binding hands it plain values and a log sink, and turns the futures it returns into
-//! promises.
+//! The reporter: a handle ([`Reporter`]) that owns one instance's background work, and the
+//! state its tasks share ([`Core`]). No N-API: the binding hands it plain values and a log sink,
+//! and turns the futures it returns into promises.
+//!
+//! | file | concern |
+//! |---|---|
+//! | `mod.rs` | the handle, its `Drop`, and `report`: classify, build, queue or hold |
+//! | `capture.rs` | `setCallbackContext`: capture, rotation, releasing held events |
+//! | `queue.rs` | the queue, the ticket that accounts for each event, flush snapshots |
+//! | `worker.rs` | the delivery loop: batches, tasks, the retry loop |
+//! | `flush.rs` | `flush`, `shutdown`, and stopping when dropped |
+//! | `spooling.rs` | the reporter's side of the durable spool |
+//! | `slots.rs` | the resizable limit of requests in flight |
+//! | `options.rs`, `logger.rs`, `stats.rs`, `outcome.rs`, `runtime.rs` | what they say |
 
 mod capture;
 mod flush;
 mod logger;
 mod options;
 mod outcome;
+mod queue;
 mod runtime;
 mod slots;
 mod spooling;
@@ -19,63 +29,84 @@ pub use logger::{Level, LogLevel, Logger};
 pub use options::{disabled_by_environment, whole_number, OptionError, Options, OptionsPatch};
 pub use outcome::{Outcome, OutcomeKind, ReportInput};
 pub use runtime::runtime;
+// For the binding's `TelemetryStats` (the binding is not built for unit tests).
+#[cfg(not(test))]
+pub(crate) use stats::stats_fields;
 pub use stats::{FlushResult, Stats};
 
-use crate::classify::{self, Classification, ResultMessage};
+use crate::classify::{self, Classification, ResultMessage, UncutMessage};
 use crate::context::CallbackContext;
 use crate::event::Event;
 use crate::spool::Spool;
 use crate::transport::Sender;
+use queue::Queue;
 use runtime::warm_up_classifier;
 use slots::Slots;
-use stats::{bump, Counters};
-use std::collections::{BTreeSet, VecDeque};
+use stats::{add, Counters};
+use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
-/// One reporter instance. Cloning shares the instance.
-#[derive(Clone)]
+/// One reporter instance, owning its background work. Dropping it — a JavaScript object
+/// collected without `shutdown()`, a worker thread that ended — stops that work: its tasks end,
+/// the spool's lock is released (spooled events stay on disk for the next owner), its
+/// connections close and its memory is freed once the last task has let go.
 pub struct Reporter {
-    shared: Arc<Shared>,
+    core: Arc<Core>,
 }
 
-struct Queued {
-    seq: u64,
-    event: Event,
-}
-
-struct Shared {
+/// What a reporter's tasks share.
+pub(crate) struct Core {
     options: Mutex<Arc<Options>>,
     context: Mutex<Option<Arc<CallbackContext>>>,
-    held: Mutex<VecDeque<Event>>,
-    /// Events read back from the spool, waiting for a context like held ones; bounded by the
-    /// spool's own limits, so they never push fresh held events out (nor the other way round).
-    restored_waiting: Mutex<Vec<Event>>,
-    queue: Mutex<VecDeque<Queued>>,
-    /// Sequence numbers of queued events not yet finished (the queue bound and flush snapshots).
-    unfinished: Mutex<BTreeSet<u64>>,
-    next_seq: AtomicU64,
-    /// Signalled whenever an event finishes.
-    progress: Notify,
-    wake_worker: Notify,
-    worker_parked: AtomicBool,
+    held: Mutex<Held>,
+    queue: Queue,
     worker_started: AtomicBool,
     slots: Slots,
-    /// The HTTP client, built on first use; replaced when `extraCaCerts` changes.
+    /// The HTTP client, built on first use; replaced when `extraCaCerts` changes, dropped (and
+    /// its connections closed) when the reporter stops.
     sender: Mutex<Option<Arc<Sender>>>,
+    /// No more reports are accepted (`shutdown()` was called, or the reporter was dropped).
     shut_down: AtomicBool,
-    cancel: watch::Sender<bool>,
-    warned_refused_token: AtomicBool,
-    warned_rejected_context: AtomicBool,
-    warned_spool_write: AtomicBool,
-    /// The open spool; taken (and its lock released) at shutdown.
+    /// Set once when the reporter stops: the worker and every delivery task end.
+    stop: watch::Sender<bool>,
+    warned: Warnings,
+    /// The open spool; taken (and its lock released) when the reporter stops.
     spool: Mutex<Option<Arc<Spool>>>,
-    /// True while the spool is being opened and read back; flush waits for it.
+    /// True while the spool is being opened and read back; flushes and the worker wait for it.
     spool_loading: AtomicBool,
     spool_loaded: Notify,
     counters: Counters,
+}
+
+/// "Warns once": once per reporter instance.
+#[derive(Default)]
+struct Warnings {
+    refused_token: AtomicBool,
+    rejected_context: AtomicBool,
+    spool_write: AtomicBool,
+}
+
+/// Events waiting for a callback context.
+#[derive(Default)]
+struct Held {
+    /// Reports made before any context, oldest first, each with its message scrubbed of
+    /// everything but the token and not yet cut: the token is scrubbed, then the message cut,
+    /// when a context brings it, so no part of the token is ever sent.
+    reports: VecDeque<(Event, UncutMessage)>,
+    /// Events read back from the spool; bounded by the spool's own limits, so they never push
+    /// fresh held reports out (nor the other way round).
+    restored: Vec<Event>,
+}
+
+impl Held {
+    fn len(&self) -> usize {
+        self.reports.len() + self.restored.len()
+    }
 }
 
 /// Locks a mutex, recovering the data if a panic poisoned it: every critical section here
@@ -100,42 +131,37 @@ impl fmt::Debug for Reporter {
     }
 }
 
+impl Drop for Reporter {
+    fn drop(&mut self) {
+        self.core.stop_now();
+    }
+}
+
 impl Reporter {
     pub fn new(options: Options) -> Self {
         warm_up_classifier();
-        let max_concurrency = options.max_concurrency;
-        let reporter = Self {
-            shared: Arc::new(Shared {
-                options: Mutex::new(Arc::new(options)),
-                context: Mutex::new(None),
-                held: Mutex::new(VecDeque::new()),
-                restored_waiting: Mutex::new(Vec::new()),
-                queue: Mutex::new(VecDeque::new()),
-                unfinished: Mutex::new(BTreeSet::new()),
-                next_seq: AtomicU64::new(0),
-                progress: Notify::new(),
-                wake_worker: Notify::new(),
-                worker_parked: AtomicBool::new(false),
-                worker_started: AtomicBool::new(false),
-                slots: Slots::new(max_concurrency),
-                sender: Mutex::new(None),
-                shut_down: AtomicBool::new(false),
-                cancel: watch::channel(false).0,
-                warned_refused_token: AtomicBool::new(false),
-                warned_rejected_context: AtomicBool::new(false),
-                warned_spool_write: AtomicBool::new(false),
-                spool: Mutex::new(None),
-                spool_loading: AtomicBool::new(false),
-                spool_loaded: Notify::new(),
-                counters: Counters::default(),
-            }),
-        };
-        reporter.open_spool();
-        reporter
+        let core = Arc::new(Core {
+            slots: Slots::new(options.max_concurrency),
+            options: Mutex::new(Arc::new(options)),
+            context: Mutex::new(None),
+            held: Mutex::new(Held::default()),
+            queue: Queue::new(),
+            worker_started: AtomicBool::new(false),
+            sender: Mutex::new(None),
+            shut_down: AtomicBool::new(false),
+            stop: watch::channel(false).0,
+            warned: Warnings::default(),
+            spool: Mutex::new(None),
+            spool_loading: AtomicBool::new(false),
+            spool_loaded: Notify::new(),
+            counters: Counters::default(),
+        });
+        core.open_spool();
+        Self { core }
     }
 
     pub fn options(&self) -> Arc<Options> {
-        lock(&self.shared.options).clone()
+        self.core.options()
     }
 
     /// Applies the named options to this live reporter (module-level `configure`): each one
@@ -143,17 +169,76 @@ impl Reporter {
     /// live (a new `spoolDir` while a spool is open); on error nothing changes. Events already
     /// queued keep the timeout and retry policy they started with.
     pub fn configure(&self, patch: &OptionsPatch) -> Result<(), OptionError> {
-        let mut options = lock(&self.shared.options);
+        self.core.configure(patch)
+    }
+
+    /// `reportSessionError`: classify, build, queue or hold, and return at once.
+    pub fn report(&self, input: ReportInput, stop_requested: bool) -> Outcome {
+        self.core.report(input, stop_requested)
+    }
+
+    /// `classifySessionError`: pure; the captured token is scrubbed too.
+    pub fn classify(&self, result: &ResultMessage) -> Option<Classification> {
+        let context = self.core.context();
+        let secrets = context.as_deref().map(CallbackContext::scrub_secrets);
+        classify::classify(result, &secrets.unwrap_or_default())
+    }
+
+    /// Resolves when every event queued before the call is finished, or at the timeout.
+    pub fn flush(&self, timeout: Duration) -> impl Future<Output = FlushResult> + Send + 'static {
+        self.core.flush(timeout)
+    }
+
+    /// Stops accepting events now, flushes for at most `timeout`, then stops: unfinished
+    /// events are abandoned (the spool keeps them), the spool's lock is released and the
+    /// connections close.
+    pub fn shutdown(
+        &self,
+        timeout: Duration,
+    ) -> impl Future<Output = FlushResult> + Send + 'static {
+        self.core.shutdown(timeout)
+    }
+
+    /// Whether a flush now would have nothing to wait for.
+    pub fn is_idle(&self) -> bool {
+        !self.core.spool_loading.load(Ordering::Acquire) && self.core.queue.unfinished() == 0
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.core.counters.snapshot()
+    }
+}
+
+impl Core {
+    fn options(&self) -> Arc<Options> {
+        lock(&self.options).clone()
+    }
+
+    fn context(&self) -> Option<Arc<CallbackContext>> {
+        lock(&self.context).clone()
+    }
+
+    fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Acquire)
+    }
+
+    fn log(&self, level: Level, message: fmt::Arguments<'_>) {
+        if !self.options().logger.log(level, message) {
+            add(&self.counters.log_lines_dropped, 1);
+        }
+    }
+
+    fn configure(self: &Arc<Self>, patch: &OptionsPatch) -> Result<(), OptionError> {
+        let mut options = lock(&self.options);
         let next = options.merged(patch)?;
         self.check_spool_change(&options, &next)?;
         // The slots were sized from the current options; both change only here, under the lock.
-        self.shared
-            .slots
+        self.slots
             .resize(options.max_concurrency, next.max_concurrency);
         if next.extra_ca_certs != options.extra_ca_certs {
             // The next attempt builds a client with the new roots; attempts in flight finish
             // on the old one.
-            *lock(&self.shared.sender) = None;
+            lock(&self.sender).take();
         }
         self.apply_spool_bounds(&next);
         if patch.allowed_hosts.is_some() {
@@ -165,24 +250,15 @@ impl Reporter {
         Ok(())
     }
 
-    pub fn is_shut_down(&self) -> bool {
-        self.shared.shut_down.load(Ordering::Acquire)
-    }
-
-    fn log(&self, level: Level, message: fmt::Arguments<'_>) {
-        self.options().logger.log(level, message);
-    }
-
-    /// `reportSessionError`: classify, build, queue or hold, and return at once.
-    pub fn report(&self, input: ReportInput, stop_requested: bool) -> Outcome {
-        let counters = &self.shared.counters;
+    fn report(self: &Arc<Self>, input: ReportInput, stop_requested: bool) -> Outcome {
+        let counters = &self.counters;
         if self.is_shut_down() {
-            bump(&counters.skipped_disabled);
+            add(&counters.skipped_disabled, 1);
             return Outcome::bare(OutcomeKind::Disabled, Some("shut down"));
         }
         let options = self.options();
         if options.disabled {
-            bump(&counters.skipped_disabled);
+            add(&counters.skipped_disabled, 1);
             return Outcome::bare(
                 OutcomeKind::Disabled,
                 Some("disabled by option or CYRUS_TELEMETRY_DISABLED"),
@@ -191,21 +267,27 @@ impl Reporter {
         let (session, result) = match input {
             Ok(input) => input,
             Err(reason) => {
-                bump(&counters.invalid_input);
+                add(&counters.invalid_input, 1);
                 return Outcome::bare(OutcomeKind::InvalidInput, Some(&reason));
             }
         };
         if stop_requested {
-            bump(&counters.skipped_user_stop);
+            add(&counters.skipped_user_stop, 1);
             return Outcome::bare(OutcomeKind::UserStop, None);
         }
-        let context = lock(&self.shared.context).clone();
-        let secrets = context.as_deref().map(CallbackContext::scrub_secrets);
-        let Some(classification) = classify::classify(&result, &secrets.unwrap_or_default()) else {
-            bump(&counters.skipped_not_an_error);
+        // With a context, the message is final now; without one, it waits uncut for the token.
+        let context = self.context();
+        let classified = match &context {
+            Some(context) => classify::classify(&result, &context.scrub_secrets())
+                .map(|classification| (classification, None)),
+            None => classify::classify_uncut(&result)
+                .map(|(classification, uncut)| (classification, Some(uncut))),
+        };
+        let Some((classification, uncut)) = classified else {
+            add(&counters.skipped_not_an_error, 1);
             return Outcome::bare(OutcomeKind::NotAnError, None);
         };
-        bump(&counters.reported);
+        add(&counters.reported, 1);
         let mut outcome = Outcome {
             kind: OutcomeKind::Queued,
             event_id: None,
@@ -215,9 +297,9 @@ impl Reporter {
         };
         let event = Event::new(session, classification);
         outcome.event_id = Some(event.event_id.clone());
-        outcome.kind = match context {
-            Some(context) => self.enqueue(event, &context, &options),
-            None => self.hold(event, &options),
+        outcome.kind = match (context, uncut) {
+            (Some(context), _) => self.enqueue(event, &context, &options),
+            (None, uncut) => self.hold(event, uncut.unwrap_or_default(), &options),
         };
         if outcome.kind == OutcomeKind::DroppedQueueFull {
             outcome.reason = Some(format!("queue full ({} events)", options.queue_capacity));
@@ -225,50 +307,46 @@ impl Reporter {
         outcome
     }
 
-    /// `classifySessionError`: pure; the captured token is scrubbed too.
-    pub fn classify(&self, result: &ResultMessage) -> Option<Classification> {
-        let context = lock(&self.shared.context).clone();
-        let secrets = context.as_deref().map(CallbackContext::scrub_secrets);
-        classify::classify(result, &secrets.unwrap_or_default())
-    }
-
-    fn hold(&self, event: Event, options: &Options) -> OutcomeKind {
-        let mut held = lock(&self.shared.held);
-        while held.len() >= options.held_capacity {
-            held.pop_front();
-            bump(&self.shared.counters.dropped_held_overflow);
+    fn hold(self: &Arc<Self>, event: Event, uncut: UncutMessage, options: &Options) -> OutcomeKind {
+        {
+            let mut held = lock(&self.held);
+            while held.reports.len() >= options.held_capacity {
+                held.reports.pop_front();
+                add(&self.counters.dropped_held_overflow, 1);
+            }
+            held.reports.push_back((event, uncut));
+            self.count_held(&held);
         }
-        held.push_back(event);
+        // A context that arrived meanwhile has released the held events before this one.
+        if self.context().is_some() {
+            self.release_held(options);
+        }
         OutcomeKind::Held
     }
 
+    /// `held` in `stats()`; called under the lock after each change.
+    fn count_held(&self, held: &Held) {
+        self.counters
+            .held
+            .store(held.len() as u64, Ordering::Relaxed);
+    }
+
     fn enqueue(
-        &self,
+        self: &Arc<Self>,
         mut event: Event,
         context: &CallbackContext,
         options: &Options,
     ) -> OutcomeKind {
-        let shared = &self.shared;
-        let seq = {
-            let mut unfinished = lock(&shared.unfinished);
-            if unfinished.len() >= options.queue_capacity {
-                bump(&shared.counters.dropped_queue_full);
-                return OutcomeKind::DroppedQueueFull;
-            }
-            let seq = shared.next_seq.fetch_add(1, Ordering::Relaxed);
-            unfinished.insert(seq);
-            seq
-        };
         if event.team_id.is_empty() {
             // Restored events keep the team (and the whole body) they were reported with.
             event.team_id.clone_from(&context.team_id);
         }
-        lock(&shared.queue).push_back(Queued { seq, event });
-        bump(&shared.counters.queued);
-        self.start_worker();
-        if shared.worker_parked.swap(false, Ordering::AcqRel) {
-            shared.wake_worker.notify_one();
+        match self.accept(event, options.queue_capacity) {
+            Ok(()) => OutcomeKind::Queued,
+            Err(_) => {
+                add(&self.counters.dropped_queue_full, 1);
+                OutcomeKind::DroppedQueueFull
+            }
         }
-        OutcomeKind::Queued
     }
 }

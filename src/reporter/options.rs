@@ -4,7 +4,7 @@ use super::{LogLevel, Logger};
 use crate::context::HostAllowList;
 use crate::retry::RetryPolicy;
 use crate::spool::SpoolConfig;
-use crate::transport::Sender;
+use crate::transport::extra_roots;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -152,7 +152,7 @@ impl Options {
         }
         if let Some(pem) = &patch.extra_ca_certs {
             // Checked here so a bad bundle fails at configuration time, not at the first send.
-            Sender::new(Some(pem)).map_err(|message| OptionError {
+            extra_roots(pem).map_err(|message| OptionError {
                 option: "extraCaCerts",
                 message,
             })?;

@@ -1,27 +1,31 @@
 //! The reporter's side of the durable spool: opening and reading it back, writing each event
 //! before its first attempt, and removing events that reached a final outcome.
 
-use super::stats::bump;
-use super::{lock, runtime, Level, OptionError, Options, Reporter};
-use crate::event::Event;
+use super::queue::Queued;
+use super::stats::add;
+use super::{lock, runtime, Core, Level, OptionError, Options};
 use crate::spool::{OpenError, Spool, SpoolConfig};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long delivery waits for the spool to open before going on without it.
 pub(super) const SPOOL_OPEN_WAIT: Duration = Duration::from_secs(10);
+/// How long opening waits for a folder that is busy: a reporter on it that was just dropped or
+/// shut down lets go of its lock once its spool thread has written what it was given.
+const BUSY_WAIT: Duration = Duration::from_secs(2);
+const BUSY_RETRY: Duration = Duration::from_millis(20);
 
-impl Reporter {
+impl Core {
     /// Opens the configured spool on the background thread and restores its events into the
     /// held buffer (they wait for a context like any held event).
-    pub(super) fn open_spool(&self) {
+    pub(super) fn open_spool(self: &Arc<Self>) {
         let Some(config) = self.options().spool.clone() else {
             return;
         };
         if self.is_shut_down()
-            || lock(&self.shared.spool).is_some()
-            || self.shared.spool_loading.swap(true, Ordering::AcqRel)
+            || lock(&self.spool).is_some()
+            || self.spool_loading.swap(true, Ordering::AcqRel)
         {
             return;
         }
@@ -33,16 +37,29 @@ impl Reporter {
                 return;
             }
         };
-        let reporter = self.clone();
+        let core = self.clone();
         runtime.spawn_blocking(move || {
-            reporter.load_spool(config);
-            reporter.spool_ready();
+            core.load_spool(config);
+            core.spool_ready();
         });
     }
 
-    pub(super) fn load_spool(&self, config: SpoolConfig) {
+    /// Opens the spool, waiting up to [`BUSY_WAIT`] for a folder another reporter is letting go.
+    fn open_waiting(config: SpoolConfig) -> Result<Spool, OpenError> {
+        let started = Instant::now();
+        loop {
+            match Spool::open(config.clone()) {
+                Err(OpenError::Busy) if started.elapsed() < BUSY_WAIT => {
+                    std::thread::sleep(BUSY_RETRY)
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn load_spool(self: &Arc<Self>, config: SpoolConfig) {
         let dir = config.dir.display().to_string();
-        let spool = match Spool::open(config) {
+        let spool = match Self::open_waiting(config) {
             Ok(spool) => Arc::new(spool),
             Err(OpenError::Busy) => {
                 return self.log(
@@ -51,25 +68,23 @@ impl Reporter {
                 );
             }
             Err(OpenError::Unusable(reason)) => {
-                bump(&self.shared.counters.spool_errors);
+                add(&self.counters.spool_errors, 1);
                 return self.log(
                     Level::Warn,
                     format_args!("spool disabled, events are kept in memory only: {reason}"),
                 );
             }
         };
+        if *self.stop.borrow() {
+            // Dropped or shut down while the folder was opened: let it go at once.
+            return;
+        }
         let loaded = spool.load(crate::event::now_millis());
-        let counters = &self.shared.counters;
-        counters
-            .spool_dropped
-            .fetch_add(loaded.dropped, Ordering::Relaxed);
-        counters
-            .restored
-            .fetch_add(loaded.events.len() as u64, Ordering::Relaxed);
+        let counters = &self.counters;
+        add(&counters.spool_dropped, loaded.dropped);
+        add(&counters.restored, loaded.events.len() as u64);
         if !loaded.unreadable.is_empty() {
-            counters
-                .spool_errors
-                .fetch_add(loaded.unreadable.len() as u64, Ordering::Relaxed);
+            add(&counters.spool_errors, loaded.unreadable.len() as u64);
             self.log(
                 Level::Warn,
                 format_args!(
@@ -79,45 +94,52 @@ impl Reporter {
                 ),
             );
         }
-        *lock(&self.shared.spool) = Some(spool);
-        lock(&self.shared.restored_waiting).extend(loaded.events);
+        *lock(&self.spool) = Some(spool);
+        {
+            let mut held = lock(&self.held);
+            held.restored.extend(loaded.events);
+            self.count_held(&held);
+        }
         self.release_held(&self.options());
     }
 
-    pub(super) fn spool_ready(&self) {
-        self.shared.spool_loading.store(false, Ordering::Release);
-        self.shared.spool_loaded.notify_waiters();
+    fn spool_ready(&self) {
+        self.spool_loading.store(false, Ordering::Release);
+        self.spool_loaded.notify_waiters();
     }
 
-    pub(super) fn spool(&self) -> Option<Arc<Spool>> {
-        lock(&self.shared.spool).clone()
+    fn spool(&self) -> Option<Arc<Spool>> {
+        lock(&self.spool).clone()
     }
 
     /// Hands an event to the spool before its first attempt; the spool's own thread writes it.
-    pub(super) fn spool_write(&self, event: &mut Event) {
-        if event.spooled {
+    pub(super) fn spool_write(self: &Arc<Self>, queued: &mut Queued) {
+        if queued.event.spooled {
             return;
         }
         let Some(spool) = self.spool() else {
             return;
         };
-        let reporter = self.clone();
+        let core = self.clone();
         let dir = spool.dir().display().to_string();
-        spool.write(event, move |result| reporter.spool_written(result, &dir));
-        event.spooled = true;
+        spool.write(&queued.event, move |result| {
+            core.spool_written(result, &dir)
+        });
+        queued.event.spooled = true;
+        queued.ticket.spooled = true;
     }
 
     /// Counts a spool write (on the spool's thread).
     fn spool_written(&self, result: std::io::Result<u64>, dir: &str) {
-        let counters = &self.shared.counters;
+        let counters = &self.counters;
         match result {
             Ok(dropped) => {
-                bump(&counters.spooled);
-                counters.spool_dropped.fetch_add(dropped, Ordering::Relaxed);
+                add(&counters.spooled, 1);
+                add(&counters.spool_dropped, dropped);
             }
             Err(error) => {
-                bump(&counters.spool_errors);
-                if !self.shared.warned_spool_write.swap(true, Ordering::Relaxed) {
+                add(&counters.spool_errors, 1);
+                if !self.warned.spool_write.swap(true, Ordering::Relaxed) {
                     self.log(
                         Level::Warn,
                         format_args!("cannot write to the spool folder {dir} ({error}); events are kept in memory only until it works again"),
@@ -134,15 +156,13 @@ impl Reporter {
         }
     }
 
-    /// Waits (until `deadline`) for the spool to be read back; true if it was being read.
-    pub(super) async fn wait_for_spool(&self, deadline: tokio::time::Instant) -> bool {
-        let mut waited = false;
-        while self.shared.spool_loading.load(Ordering::Acquire) {
-            waited = true;
-            let loaded = self.shared.spool_loaded.notified();
+    /// Waits (until `deadline`) for the spool to be read back.
+    pub(super) async fn wait_for_spool(&self, deadline: tokio::time::Instant) {
+        while self.spool_loading.load(Ordering::Acquire) {
+            let loaded = self.spool_loaded.notified();
             tokio::pin!(loaded);
             loaded.as_mut().enable();
-            if !self.shared.spool_loading.load(Ordering::Acquire) {
+            if !self.spool_loading.load(Ordering::Acquire) {
                 break;
             }
             tokio::select! {
@@ -150,7 +170,6 @@ impl Reporter {
                 _ = tokio::time::sleep_until(deadline) => break,
             }
         }
-        waited
     }
 
     /// `configure` cannot move an open spool: its lock and the events written there belong to
@@ -161,8 +180,7 @@ impl Reporter {
         next: &Options,
     ) -> Result<(), OptionError> {
         let folder = |options: &Options| options.spool.as_ref().map(|spool| spool.dir.clone());
-        let in_use =
-            lock(&self.shared.spool).is_some() || self.shared.spool_loading.load(Ordering::Acquire);
+        let in_use = lock(&self.spool).is_some() || self.spool_loading.load(Ordering::Acquire);
         if in_use && folder(current) != folder(next) {
             return Err(OptionError {
                 option: "spoolDir",
@@ -173,15 +191,12 @@ impl Reporter {
     }
 
     /// New spool bounds from `configure` apply to the open spool (on its thread) at once.
-    pub(super) fn apply_spool_bounds(&self, next: &Options) {
+    pub(super) fn apply_spool_bounds(self: &Arc<Self>, next: &Options) {
         if let (Some(spool), Some(bounds)) = (self.spool(), next.spool.as_ref()) {
-            let reporter = self.clone();
+            let core = self.clone();
             spool.set_bounds(bounds, move |result| match result {
-                Ok(dropped) => {
-                    let counters = &reporter.shared.counters;
-                    counters.spool_dropped.fetch_add(dropped, Ordering::Relaxed);
-                }
-                Err(error) => reporter.log(
+                Ok(dropped) => add(&core.counters.spool_dropped, dropped),
+                Err(error) => core.log(
                     Level::Warn,
                     format_args!("spool bounds not applied: {error}"),
                 ),

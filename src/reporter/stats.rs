@@ -1,91 +1,97 @@
-//! Counters and gauges, and the `stats()` and flush results built from them.
+//! The figures of `stats()`, written once ([`stats_fields`]): the live counters and gauges
+//! ([`Counters`]), their snapshot ([`Stats`]) and the binding's `TelemetryStats` are all
+//! generated from that one list.
 
-use super::{lock, Reporter};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-#[derive(Debug, Default)]
-pub(super) struct Counters {
-    pub(super) reported: AtomicU64,
-    pub(super) queued: AtomicU64,
-    pub(super) sent: AtomicU64,
-    pub(super) retried: AtomicU64,
-    pub(super) failed_http: AtomicU64,
-    pub(super) failed_timeout: AtomicU64,
-    pub(super) failed_network: AtomicU64,
-    pub(super) dropped_queue_full: AtomicU64,
-    pub(super) dropped_held_overflow: AtomicU64,
-    pub(super) skipped_not_an_error: AtomicU64,
-    pub(super) skipped_user_stop: AtomicU64,
-    pub(super) skipped_disabled: AtomicU64,
-    pub(super) invalid_input: AtomicU64,
-    pub(super) in_flight: AtomicU64,
-    pub(super) waiting_for_slot: AtomicU64,
-    pub(super) waiting_to_retry: AtomicU64,
-    pub(super) spooled: AtomicU64,
-    pub(super) restored: AtomicU64,
-    pub(super) spool_dropped: AtomicU64,
-    pub(super) spool_errors: AtomicU64,
+/// Calls `$generate!` with every figure of `stats()`, in order: its name and what it counts
+/// (a plain string, which napi-derive copies into `index.d.ts`). The one list that [`Stats`],
+/// the counters behind it and the binding's `TelemetryStats` derive from.
+///
+/// Once a reporter has stopped (`shutdown()` resolved), every event that entered the queue is
+/// accounted for: `queued == sent + failed + abandoned`; and always
+/// `failed == failedHttp + failedTimeout + failedNetwork`.
+macro_rules! stats_fields {
+    ($generate:ident) => {
+        $generate! {
+            reported: "Error events created (queued, held or dropped); skips and invalid input are not counted.",
+            queued: "Events that entered the delivery queue (at once, or released from the held buffer, or restored from the spool).",
+            held: "Events held now, waiting for a callback context (held reports and events restored from the spool).",
+            sent: "Events delivered (a 2xx status).",
+            retried: "Attempts after the first.",
+            failed: "Events finally failed (`failedHttp + failedTimeout + failedNetwork`).",
+            failed_http: "Finally failed on an HTTP status (3xx, a non-retryable 4xx, or retries exhausted on 408/429/5xx).",
+            failed_timeout: "Finally failed because every attempt timed out.",
+            failed_network: "Finally failed on a network error (refused, reset, DNS, TLS).",
+            abandoned: "Events given up unfinished when the reporter stopped (`shutdown()` deadline): `queued == sent + failed + abandoned` once it has.",
+            abandoned_spooled: "Of the abandoned events, those handed to the spool, which keeps them for the next process.",
+            dropped_queue_full: "Events dropped because the queue was full.",
+            dropped_held_overflow: "Held events dropped (oldest first) because the held buffer was full.",
+            skipped_not_an_error: "Results that were not errors.",
+            skipped_user_stop: "Sessions the user stopped.",
+            skipped_disabled: "Reports while disabled or after `shutdown()`.",
+            invalid_input: "Reports whose session or result could not be read.",
+            queue_length: "Events waiting for their first attempt (in the queue, or for a free connection slot).",
+            in_flight: "Requests in flight.",
+            waiting_to_retry: "Events waiting before their next attempt.",
+            spooled: "Events written to the spool.",
+            restored: "Events read back from the spool at start.",
+            spool_dropped: "Spooled events dropped: over `spoolMaxEvents`/`spoolMaxBytes`, or older than `spoolMaxAgeMs`.",
+            spool_errors: "Spool files that could not be read, and spool writes that failed.",
+            log_lines_dropped: "Log lines dropped because the logger's queue to the JavaScript thread was full.",
+        }
+    };
 }
+#[cfg(not(test))]
+pub(crate) use stats_fields;
+
+macro_rules! define_counters {
+    ($($name:ident: $doc:literal,)*) => {
+        /// The live figures behind `stats()`: one atomic each, counters and gauges alike.
+        #[derive(Debug, Default)]
+        pub(super) struct Counters {
+            $(pub(super) $name: AtomicU64,)*
+        }
+
+        /// `stats()`: cumulative counters and current gauges. No secrets.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct Stats {
+            $(#[doc = $doc] pub $name: u64,)*
+        }
+
+        impl Counters {
+            pub(super) fn snapshot(&self) -> Stats {
+                Stats {
+                    $($name: self.$name.load(Ordering::Relaxed),)*
+                }
+            }
+        }
+    };
+}
+stats_fields!(define_counters);
 
 /// Counts what is in a state for as long as the guard lives, even when a task is cancelled.
 pub(super) struct Gauge<'a>(&'a AtomicU64);
 
 impl<'a> Gauge<'a> {
-    pub(super) fn enter(counter: &'a AtomicU64) -> Self {
-        bump(counter);
-        Self(counter)
+    pub(super) fn enter(gauge: &'a AtomicU64) -> Self {
+        add(gauge, 1);
+        Self(gauge)
     }
 }
 
 impl Drop for Gauge<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        subtract(self.0, 1);
     }
 }
 
-pub(super) fn bump(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
+pub(super) fn add(figure: &AtomicU64, amount: u64) {
+    figure.fetch_add(amount, Ordering::Relaxed);
 }
 
-pub(super) fn read(counter: &AtomicU64) -> u64 {
-    counter.load(Ordering::Relaxed)
-}
-
-/// `stats()`: cumulative counters and current gauges. No secrets.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Error events created (queued, held or dropped); skips and invalid input are not counted.
-    pub reported: u64,
-    /// Events that entered the delivery queue (at once, or released from the held buffer).
-    pub queued: u64,
-    /// Events held now, waiting for a callback context.
-    pub held: u64,
-    pub sent: u64,
-    /// Attempts after the first.
-    pub retried: u64,
-    pub failed: u64,
-    pub failed_http: u64,
-    pub failed_timeout: u64,
-    pub failed_network: u64,
-    pub dropped_queue_full: u64,
-    pub dropped_held_overflow: u64,
-    pub skipped_not_an_error: u64,
-    pub skipped_user_stop: u64,
-    pub skipped_disabled: u64,
-    pub invalid_input: u64,
-    /// Events waiting for a free connection slot.
-    pub queue_length: u64,
-    pub in_flight: u64,
-    /// Events sleeping before their next attempt.
-    pub waiting_to_retry: u64,
-    /// Events written to the spool.
-    pub spooled: u64,
-    /// Events read back from the spool at start.
-    pub restored: u64,
-    /// Spooled events dropped: over the count or byte bound, or older than the maximum age.
-    pub spool_dropped: u64,
-    /// Spool files that could not be read, and writes that failed.
-    pub spool_errors: u64,
+pub(super) fn subtract(gauge: &AtomicU64, amount: u64) {
+    gauge.fetch_sub(amount, Ordering::Relaxed);
 }
 
 /// Result of `flush` and `shutdown`.
@@ -96,35 +102,21 @@ pub struct FlushResult {
     pub pending: u64,
 }
 
-impl Reporter {
-    pub fn stats(&self) -> Stats {
-        let counters = &self.shared.counters;
-        let failed_http = read(&counters.failed_http);
-        let failed_timeout = read(&counters.failed_timeout);
-        let failed_network = read(&counters.failed_network);
-        Stats {
-            reported: read(&counters.reported),
-            queued: read(&counters.queued),
-            held: self.held_count() as u64,
-            sent: read(&counters.sent),
-            retried: read(&counters.retried),
-            failed: failed_http + failed_timeout + failed_network,
-            failed_http,
-            failed_timeout,
-            failed_network,
-            dropped_queue_full: read(&counters.dropped_queue_full),
-            dropped_held_overflow: read(&counters.dropped_held_overflow),
-            skipped_not_an_error: read(&counters.skipped_not_an_error),
-            skipped_user_stop: read(&counters.skipped_user_stop),
-            skipped_disabled: read(&counters.skipped_disabled),
-            invalid_input: read(&counters.invalid_input),
-            queue_length: lock(&self.shared.queue).len() as u64 + read(&counters.waiting_for_slot),
-            in_flight: read(&counters.in_flight),
-            waiting_to_retry: read(&counters.waiting_to_retry),
-            spooled: read(&counters.spooled),
-            restored: read(&counters.restored),
-            spool_dropped: read(&counters.spool_dropped),
-            spool_errors: read(&counters.spool_errors),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_reads_every_figure_under_its_own_name() {
+        let counters = Counters::default();
+        add(&counters.sent, 3);
+        add(&counters.log_lines_dropped, 2);
+        {
+            let _in_flight = Gauge::enter(&counters.in_flight);
+            let stats = counters.snapshot();
+            assert_eq!((stats.sent, stats.in_flight), (3, 1));
+            assert_eq!(stats.log_lines_dropped, 2);
         }
+        assert_eq!(counters.snapshot().in_flight, 0);
     }
 }

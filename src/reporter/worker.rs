@@ -1,10 +1,10 @@
-//! Background delivery: the worker takes queued events, spools them, and delivers each on a task
-//! of its own through the retry loop.
+//! Background delivery: the worker takes queued events in batches, spools them, and delivers
+//! each on a task of its own through the retry loop. Every task ends when the reporter stops.
 
+use super::queue::{Ending, Queued};
 use super::spooling::SPOOL_OPEN_WAIT;
-use super::stats::{bump, Gauge};
-use super::{lock, runtime, Level, Queued, Reporter};
-use crate::event::Event;
+use super::stats::{add, Gauge};
+use super::{lock, runtime, Core, Level};
 use crate::retry::{Attempt, Failure, RetryPolicy};
 use crate::transport::Sender;
 use bytes::Bytes;
@@ -12,99 +12,118 @@ use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::watch;
 
-/// How long the background worker keeps looking for new events after draining the queue before
-/// it parks: a burst of reports then costs one wake-up instead of one per report.
-const LINGER: Duration = Duration::from_millis(1);
+/// After taking what the queue holds, the worker waits this long before it looks again: a burst
+/// of reports then wakes the background thread about once per interval, not once per report.
+const BATCH_INTERVAL: Duration = Duration::from_millis(2);
 
-impl Reporter {
-    pub(super) fn start_worker(&self) {
-        if self.shared.worker_started.swap(true, Ordering::AcqRel) {
+/// Resolves once the reporter is stopping.
+async fn stopping(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopping| *stopping).await;
+}
+
+impl Core {
+    /// Starts the worker with the first queued event (a no-op once started).
+    pub(super) fn start_worker(self: &Arc<Self>) {
+        if self.worker_started.swap(true, Ordering::AcqRel) {
             return;
         }
+        let Some(queue) = self.queue.take_receiver() else {
+            return;
+        };
         match runtime() {
             Ok(runtime) => {
-                runtime.spawn(run_worker(self.clone()));
+                runtime.spawn(run_worker(self.clone(), queue));
             }
+            // Dropping the receiver abandons what was queued; later events are abandoned too.
             Err(reason) => self.log(Level::Error, format_args!("{reason}")),
         }
     }
 
-    /// The HTTP client, built on first use with the current `extraCaCerts`.
-    pub(super) fn sender(&self) -> Result<Arc<Sender>, String> {
-        let mut sender = lock(&self.shared.sender);
-        if let Some(sender) = sender.as_ref() {
-            return Ok(sender.clone());
+    /// The HTTP client, built on first use with the current `extraCaCerts` on a blocking
+    /// thread (reading TLS roots from disk must not stall the delivery thread).
+    async fn sender(&self) -> Result<Arc<Sender>, String> {
+        if let Some(sender) = lock(&self.sender).clone() {
+            return Ok(sender);
         }
-        let built = Arc::new(Sender::new(self.options().extra_ca_certs.as_deref())?);
-        *sender = Some(built.clone());
-        Ok(built)
+        let extra_roots = self.options().extra_ca_certs.clone();
+        let built = tokio::task::spawn_blocking(move || Sender::new(extra_roots.as_deref()))
+            .await
+            .map_err(|_| "the HTTP client could not be built".to_owned())??;
+        // Another attempt may have built one meanwhile: all of them use the first.
+        Ok(lock(&self.sender)
+            .get_or_insert_with(|| Arc::new(built))
+            .clone())
     }
 
-    pub(super) fn pop(&self) -> Option<Queued> {
-        lock(&self.shared.queue).pop_front()
-    }
-
-    /// Waits for the next queued event; None once the reporter is shut down.
-    pub(super) async fn next_event(&self, cancel: &mut watch::Receiver<bool>) -> Option<Queued> {
-        loop {
-            if let Some(item) = self.pop() {
-                return Some(item);
-            }
-            let lingering = tokio::time::Instant::now() + LINGER;
-            while tokio::time::Instant::now() < lingering {
-                tokio::task::yield_now().await;
-                if let Some(item) = self.pop() {
-                    return Some(item);
-                }
-            }
-            self.shared.worker_parked.store(true, Ordering::Release);
-            if let Some(item) = self.pop() {
-                self.shared.worker_parked.store(false, Ordering::Release);
-                return Some(item);
-            }
+    /// Spools one event and starts its delivery on a task of its own, which ends (abandoning
+    /// the event if unfinished) when the reporter stops.
+    fn dispatch(self: &Arc<Self>, mut queued: Queued) {
+        self.spool_write(&mut queued);
+        let core = self.clone();
+        let mut stop = self.stop.subscribe();
+        tokio::spawn(async move {
             tokio::select! {
-                _ = self.shared.wake_worker.notified() => {}
-                _ = cancel.wait_for(|cancelled| *cancelled) => return None,
+                _ = core.deliver(queued) => {}
+                _ = stopping(&mut stop) => {}
             }
-        }
+        });
     }
 
     /// Attempts one event until it is delivered or finally fails. Each attempt takes a
     /// connection slot; the waits between attempts do not hold one.
-    pub(super) async fn deliver(&self, event: Event, seq: u64) {
+    async fn deliver(&self, Queued { event, mut ticket }: Queued) {
         let body = Bytes::from(event.to_json());
         let options = self.options();
-        let counters = &self.shared.counters;
-        let mut waiting_for_slot = Some(Gauge::enter(&counters.waiting_for_slot));
         let mut attempt_number = 1;
-        let result = loop {
-            let slot = self.shared.slots.acquire().await;
-            // Only the wait for the first attempt counts as queued; retries wait in `waiting_to_retry`.
-            drop(waiting_for_slot.take());
-            let Some(context) = lock(&self.shared.context).clone() else {
-                break Err((Failure::Network, attempt_number, Ending::GaveUp));
+        let (ending, gave_up) = loop {
+            let slot = self.slots.acquire().await;
+            ticket.started();
+            let Some(context) = self.context() else {
+                // configure() dropped the context (allowedHosts) after the event was queued.
+                break (Ending::Failed(Failure::Network), true);
             };
-            let attempt = match self.sender() {
+            let (attempt, drain) = match self.sender().await {
                 Ok(sender) => {
-                    let _in_flight = Gauge::enter(&counters.in_flight);
+                    let _in_flight = Gauge::enter(&self.counters.in_flight);
                     sender
                         .attempt(&context, &event.event_id, &body, options.request_timeout)
                         .await
                 }
                 Err(reason) => {
                     self.log(Level::Error, format_args!("{reason}"));
-                    Attempt::Final(Failure::Network)
+                    (Attempt::Final(Failure::Network), None)
                 }
             };
             // The slot is for the request only, never for the wait before the next attempt.
             drop(slot);
+            let drain = async move {
+                if let Some(drain) = drain {
+                    drain.run().await;
+                }
+            };
             match attempt {
-                Attempt::Delivered => break Ok(attempt_number),
-                Attempt::Final(failure) => break Err((failure, attempt_number, Ending::Final)),
+                Attempt::Delivered => {
+                    ticket.end(Ending::Sent);
+                    self.forget_spooled(&event.event_id);
+                    self.log(
+                        Level::Debug,
+                        format_args!(
+                            "event {} delivered (attempt {attempt_number})",
+                            event.event_id
+                        ),
+                    );
+                    return drain.await;
+                }
+                Attempt::Final(failure) => {
+                    drain.await;
+                    break (Ending::Failed(failure), false);
+                }
                 Attempt::Retry { failure, .. } if attempt_number >= options.retry.max_attempts => {
-                    break Err((failure, attempt_number, Ending::GaveUp))
+                    drain.await;
+                    break (Ending::Failed(failure), true);
                 }
                 Attempt::Retry {
                     failure,
@@ -124,49 +143,29 @@ impl Reporter {
                             wait.as_millis()
                         ),
                     );
-                    let _waiting = Gauge::enter(&counters.waiting_to_retry);
-                    tokio::time::sleep(wait).await;
-                    bump(&counters.retried);
+                    let _waiting = Gauge::enter(&self.counters.waiting_to_retry);
+                    tokio::join!(drain, tokio::time::sleep(wait));
+                    add(&self.counters.retried, 1);
                     attempt_number += 1;
                 }
             }
         };
-        match result {
-            Ok(attempts) => {
-                bump(&counters.sent);
-                self.forget_spooled(&event.event_id);
-                self.log(
-                    Level::Debug,
-                    format_args!("event {} delivered (attempt {attempts})", event.event_id),
-                );
-            }
-            Err((failure, attempts, ending)) => {
-                if ending == Ending::Final {
-                    // The endpoint's final answer will not change on a restart; events that ran
-                    // out of attempts stay spooled for the next process to try again.
-                    self.forget_spooled(&event.event_id);
-                }
-                self.record_failure(&event.event_id, failure, attempts);
-            }
+        if !gave_up {
+            // The endpoint's final answer will not change on a restart; events that ran out of
+            // attempts stay spooled for the next process to try again.
+            self.forget_spooled(&event.event_id);
         }
-        self.finish(seq);
+        if let Ending::Failed(failure) = ending {
+            self.warn_failure(&event.event_id, failure, attempt_number);
+        }
+        ticket.end(ending);
     }
 
-    pub(super) fn record_failure(&self, event_id: &str, failure: Failure, attempts: u32) {
-        let counters = &self.shared.counters;
-        bump(match failure {
-            Failure::Http(_) => &counters.failed_http,
-            Failure::Timeout => &counters.failed_timeout,
-            Failure::Network => &counters.failed_network,
-        });
+    fn warn_failure(&self, event_id: &str, failure: Failure, attempts: u32) {
         let mut level = Level::Warn;
         if let Failure::Http(status @ (401 | 403)) = failure {
             // One warning per reporter: every later event would fail the same way.
-            if !self
-                .shared
-                .warned_refused_token
-                .swap(true, Ordering::Relaxed)
-            {
+            if !self.warned.refused_token.swap(true, Ordering::Relaxed) {
                 self.log(
                     Level::Warn,
                     format_args!("the callback endpoint refused the token (HTTP {status}); events are not being accepted"),
@@ -184,15 +183,6 @@ impl Reporter {
     }
 }
 
-/// How an event that was not delivered ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ending {
-    /// The endpoint answered with a status that is not retried (3xx, most 4xx).
-    Final,
-    /// Attempts ran out on retryable failures (or delivery could not run at all).
-    GaveUp,
-}
-
 /// A failure in words, for log lines: formatted only when the line is logged.
 struct Described(Failure);
 
@@ -206,23 +196,37 @@ impl fmt::Display for Described {
     }
 }
 
-/// The worker: takes each queued event as soon as it arrives, spools it, and delivers it on a
-/// task of its own (which waits for a connection slot).
-async fn run_worker(reporter: Reporter) {
-    let mut cancel = reporter.shared.cancel.subscribe();
-    while let Some(Queued { seq, mut event }) = reporter.next_event(&mut cancel).await {
+/// The worker: takes what the queue holds, spools each event and starts its delivery, then
+/// pauses for [`BATCH_INTERVAL`] before it looks again. When the reporter stops, what it had
+/// not taken yet goes to the spool and is abandoned.
+async fn run_worker(core: Arc<Core>, mut queue: UnboundedReceiver<Queued>) {
+    let mut stop = core.stop.subscribe();
+    loop {
+        let first = tokio::select! {
+            biased;
+            _ = stopping(&mut stop) => None,
+            first = queue.recv() => first,
+        };
+        let Some(first) = first else {
+            break;
+        };
         // An event must not slip past a spool that is still being opened.
-        reporter
-            .wait_for_spool(tokio::time::Instant::now() + SPOOL_OPEN_WAIT)
-            .await;
-        reporter.spool_write(&mut event);
-        let task_reporter = reporter.clone();
-        let mut task_cancel = cancel.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = task_reporter.deliver(event, seq) => {}
-                _ = task_cancel.wait_for(|cancelled| *cancelled) => {}
-            }
-        });
+        let spool_wait = core.wait_for_spool(tokio::time::Instant::now() + SPOOL_OPEN_WAIT);
+        tokio::select! {
+            _ = spool_wait => {}
+            _ = stopping(&mut stop) => {}
+        }
+        core.dispatch(first);
+        while let Ok(next) = queue.try_recv() {
+            core.dispatch(next);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(BATCH_INTERVAL) => {}
+            _ = stopping(&mut stop) => {}
+        }
+    }
+    queue.close();
+    while let Ok(mut left) = queue.try_recv() {
+        core.spool_write(&mut left);
     }
 }
