@@ -1,20 +1,25 @@
 //! End-to-end tests of the reporter core against real HTTP servers on 127.0.0.1.
 //!
-//! The server is a few lines of HTTP/1.1 over a tokio `TcpListener`: it reads the request head
-//! and its `Content-Length` body, records them, and answers the next scripted status (0 means
-//! "never answer"). Nothing in the client is mocked.
+//! The server is hyper's HTTP/1.1 server (already in the tree through reqwest): it records each
+//! request and answers the next scripted status (0 means "never answer"), and counts the
+//! connections the client closes. Nothing in the client is mocked.
 
 use crate::classify::ResultMessage;
 use crate::context::{HeaderSet, HeaderValue};
 use crate::event::SessionInfo;
 use crate::reporter::{FlushResult, Logger, Options, OutcomeKind, Reporter};
 use crate::retry::RetryPolicy;
-use std::io;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 const TOKEN: &str = "loopback-token-5f2e";
 const TEAM: &str = "team-loopback";
@@ -24,17 +29,13 @@ const HANG: u16 = 0;
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 struct Recorded {
-    /// Header names lower-cased, values trimmed.
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    request: hyper::http::request::Parts,
+    body: Bytes,
 }
 
 impl Recorded {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        self.request.headers.get(name)?.to_str().ok()
     }
 
     fn json(&self) -> serde_json::Value {
@@ -52,12 +53,17 @@ async fn serve(statuses: Vec<u16>) -> (SocketAddr, Log, Arc<AtomicUsize>) {
     let log: Log = Arc::default();
     let closed = Arc::new(AtomicUsize::new(0));
     let (recorded, counted) = (log.clone(), closed.clone());
+    let statuses = Arc::new(statuses);
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let statuses = statuses.clone();
-            let (recorded, counted) = (recorded.clone(), counted.clone());
+            let (statuses, recorded, counted) =
+                (statuses.clone(), recorded.clone(), counted.clone());
+            let answer =
+                service_fn(move |request| answer(request, statuses.clone(), recorded.clone()));
             tokio::spawn(async move {
-                let _ = answer(stream, &statuses, &recorded).await;
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), answer);
+                let _ = connection.await;
                 counted.fetch_add(1, Ordering::SeqCst);
             });
         }
@@ -65,86 +71,29 @@ async fn serve(statuses: Vec<u16>) -> (SocketAddr, Log, Arc<AtomicUsize>) {
     (address, log, closed)
 }
 
-/// Serves the requests of one connection until the client closes it.
-async fn answer(stream: TcpStream, statuses: &[u16], log: &Log) -> io::Result<()> {
-    let mut buffer = Vec::new();
-    loop {
-        let Some(request) = read_request(&stream, &mut buffer).await? else {
-            return Ok(());
-        };
-        let status = {
-            let mut log = log.lock().expect("log"); // ok: test code
-            log.push(request);
-            statuses[(log.len() - 1).min(statuses.len() - 1)]
-        };
-        if status == HANG {
-            // Keep the connection open without a word until the client gives up (closes it).
-            while read_some(&stream, &mut buffer).await? > 0 {}
-            return Ok(());
-        }
-        let response =
-            format!("HTTP/1.1 {status} Scripted\r\ncontent-length: 2\r\ncontent-type: application/json\r\n\r\n{{}}");
-        write_all(&stream, response.as_bytes()).await?;
-    }
-}
-
-/// Reads one request (head and `Content-Length` body); None when the client closed first.
-async fn read_request(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<Option<Recorded>> {
-    let head_end = loop {
-        if let Some(at) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
-            break at + 4;
-        }
-        if read_some(stream, buffer).await? == 0 {
-            return Ok(None);
-        }
+/// Records one request and answers its scripted status; a hung answer ends only when the
+/// client closes the connection.
+async fn answer(
+    request: Request<Incoming>,
+    statuses: Arc<Vec<u16>>,
+    log: Log,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await?.to_bytes();
+    let status = {
+        let mut log = log.lock().expect("log"); // ok: test code
+        log.push(Recorded {
+            request: parts,
+            body,
+        });
+        statuses[(log.len() - 1).min(statuses.len() - 1)]
     };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-    let headers: Vec<(String, String)> = head
-        .lines()
-        .skip(1)
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .and_then(|(_, value)| value.parse().ok())
-        .unwrap_or(0);
-    while buffer.len() < head_end + length {
-        if read_some(stream, buffer).await? == 0 {
-            return Ok(None);
-        }
+    if status == HANG {
+        std::future::pending::<()>().await;
     }
-    let body = buffer[head_end..head_end + length].to_vec();
-    buffer.drain(..head_end + length);
-    Ok(Some(Recorded { headers, body }))
-}
-
-async fn read_some(stream: &TcpStream, buffer: &mut Vec<u8>) -> io::Result<usize> {
-    let mut chunk = [0u8; 4096];
-    loop {
-        stream.readable().await?;
-        match stream.try_read(&mut chunk) {
-            Ok(read) => {
-                buffer.extend_from_slice(&chunk[..read]);
-                return Ok(read);
-            }
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
-            Err(error) => return Err(error),
-        }
-    }
-}
-
-async fn write_all(stream: &TcpStream, mut data: &[u8]) -> io::Result<()> {
-    while !data.is_empty() {
-        stream.writable().await?;
-        match stream.try_write(data) {
-            Ok(written) => data = &data[written..],
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(())
+    let mut response = Response::new(Full::new(Bytes::from_static(b"{}")));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    Ok(response)
 }
 
 /// A quiet reporter with a 10 ms backoff, its context pointing at `address`.

@@ -74,7 +74,7 @@ impl RetryPolicy {
 
     /// A jitter factor drawn uniformly from 0.8..=1.2.
     pub fn random_jitter() -> f64 {
-        0.8 + fastrand::f64() * 0.4
+        rand::random_range(0.8..=1.2)
     }
 }
 

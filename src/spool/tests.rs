@@ -12,7 +12,7 @@ pub(super) fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "cyrus-telemetry-spool-{name}-{}-{}",
         std::process::id(),
-        fastrand::u64(..)
+        rand::random::<u64>()
     ));
     let _ = fs::remove_dir_all(&dir);
     dir
