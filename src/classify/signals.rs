@@ -96,8 +96,13 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "tool_calls_limit",
             // The same UsageLimits in tokens: "UsageLimitExceeded: Exceeded the total_tokens_limit
             // of 300 (total_tokens=353)" (also input_/output_/request_/response_tokens_limit): a
-            // cap the caller put on the run, not a provider's usage window.
-            "tokens_limit of",
+            // cap the caller put on the run, not a provider's usage window. Pydantic AI's own
+            // wording only: a provider's "max_tokens_limit of 8192" is a bad parameter.
+            "exceeded the total_tokens_limit",
+            "exceeded the input_tokens_limit",
+            "exceeded the output_tokens_limit",
+            "exceeded the request_tokens_limit",
+            "exceeded the response_tokens_limit",
             // Chinese: 最大轮数 / 最大轮次 (maximum number of turns).
             "最大轮数",
             "最大轮次",
