@@ -31,17 +31,17 @@
 //!
 //! | code | error_type | meaning |
 //! |---|---|---|
-//! | `max_turns` | max_turns | turn cap hit (`error_max_turns`, "Reached maximum number of turns", Gemini CLI exit 53) |
+//! | `max_turns` | max_turns | turn cap hit (`error_max_turns`, "Reached maximum number of turns", Gemini CLI exit 53, Pydantic AI `request_limit` / `total_tokens_limit`) |
 //! | `iteration_limit` | max_turns | an agent framework's cap in iterations or steps (LangChain "iteration limit or time limit", LlamaIndex "max iterations", LangGraph "Recursion limit of 25 reached", smolagents "max steps", AutoGen "consecutive auto-replies") |
 //! | `max_budget` | billing | USD budget cap hit (`error_max_budget_usd`, LiteLLM "Budget has been exceeded") |
 //! | `spend_limit` | billing | spend cap set by the account (Cursor `spendLimitHit: true`, OpenAI `billing_hard_limit_reached`, Anthropic "specified API usage limits") |
 //! | `insufficient_quota` | billing | OpenAI-style exhausted quota (`insufficient_quota`, "exceeded your current quota … billing details") |
 //! | `credit_balance` | billing | Anthropic "Credit balance is too low" |
 //! | `http_402` | billing | HTTP 402 / Payment Required |
-//! | `insufficient_credits` | billing | prepaid credits exhausted (OpenRouter "requires more credits … can only afford", DeepSeek "Insufficient Balance") |
-//! | `billing` | billing | billing disabled / account inactive / payment method problems |
+//! | `insufficient_credits` | billing | prepaid credits exhausted (OpenRouter "requires more credits … can only afford", DeepSeek "Insufficient Balance", xAI "used all available credits") |
+//! | `billing` | billing | billing disabled / account inactive / payment method problems / payment details needed to go on (DashScope `AllocationQuota.FreeTierOnly`) |
 //! | `balance` | billing | prepaid balance empty or account in arrears, in English or Chinese, whatever the status (Z.ai code 1113 "余额不足…请充值", Kimi `exceeded_current_quota_error`, DashScope "good standing … overdue-payment", Volcengine `AccountOverdueError`) |
-//! | `usage_limit` | rate_limit | subscription usage window (Claude "usage limit reached\|epoch", "You've hit your limit · resets …", Codex/Cursor "You've hit your usage limit") |
+//! | `usage_limit` | rate_limit | subscription usage window (Claude "usage limit reached\|epoch", "You've hit your limit · resets …", Codex/Cursor "You've hit your usage limit"); a plan's allowance used up (bolt.new "You've used all your remaining tokens") |
 //! | `itpm` / `otpm` | rate_limit | Anthropic input / output tokens-per-minute limit |
 //! | `tpm` / `rpm` | rate_limit | tokens / requests per minute (OpenAI and others) |
 //! | `per_minute_quota` | rate_limit | Google per-minute quota ("Quota exceeded for quota metric … per minute") |

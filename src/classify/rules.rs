@@ -174,6 +174,9 @@ pub(super) static RULES: &[Rule] = &[
     // "429 You exceeded your current quota, please check your plan and billing details";
     // codex-rs "Quota exceeded. Check your plan and billing details."
     row(any(&[Signal::QuotaBilling]), Billing, "insufficient_quota"),
+    // bolt.new "You've used all your remaining tokens": a plan's allowance that resets (after
+    // every money row: "used all your credits" is money).
+    row(any(&[Signal::Allowance]), RateLimit, "usage_limit"),
     // Gemini/Vertex {"code":429,"message":"Resource exhausted. Please try again later.",
     // "status":"RESOURCE_EXHAUSTED"}; Cursor "ConnectError: [resource_exhausted]".
     row(

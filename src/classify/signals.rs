@@ -33,6 +33,8 @@ pub(super) enum Signal {
     ZeroLimit,
     ResourceExhausted,
     QuotaBilling,
+    /// Words of a plan's allowance used up (tokens, messages), with no money or window words.
+    Allowance,
     Overloaded,
     Capacity,
     RateLimit,
@@ -92,6 +94,15 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             // 50` (a cap on model requests, i.e. turns; before the usage-window words).
             "the request_limit of",
             "tool_calls_limit",
+            // The same UsageLimits in tokens: "UsageLimitExceeded: Exceeded the total_tokens_limit
+            // of 300 (total_tokens=353)" (also input_/output_/request_/response_tokens_limit): a
+            // cap the caller put on the run, not a provider's usage window. Pydantic AI's own
+            // wording only: a provider's "max_tokens_limit of 8192" is a bad parameter.
+            "exceeded the total_tokens_limit",
+            "exceeded the input_tokens_limit",
+            "exceeded the output_tokens_limit",
+            "exceeded the request_tokens_limit",
+            "exceeded the response_tokens_limit",
             // Chinese: 最大轮数 / 最大轮次 (maximum number of turns).
             "最大轮数",
             "最大轮次",
@@ -257,6 +268,10 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "insufficient balance",
             "insufficient_balance",
             "balance is insufficient",
+            // xAI "Your team … has either used all available credits or reached its monthly
+            // spending limit" (sent as 429 or 403); "used all your credits".
+            "all available credits",
+            "all your credits",
         ],
     ),
     (
@@ -275,6 +290,11 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "billing disabled",
             "billing has been disabled",
             "payment method",
+            // DashScope 403 `AllocationQuota.FreeTierOnly` "The free quota has been exhausted. To
+            // continue accessing the model on a paid basis, please complete your payment
+            // information": money, though the words say quota and the status says forbidden.
+            "payment information",
+            "paid basis",
             "past due",
             "past_due",
             "invalid_payment",
@@ -448,6 +468,20 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "billing details",
         ],
     ),
+    // A plan's allowance used up, with no money word: bolt.new "You've used all your remaining
+    // tokens" (150,000 a day, 1,000,000 a month); "ran out of tokens". Money wordings ("used all
+    // your credits") are Credits, read first.
+    (
+        Signal::Allowance,
+        Check::None,
+        &[
+            "used all your",
+            "used up all your",
+            "used up your",
+            "out of tokens",
+            "no tokens left",
+        ],
+    ),
     // 过载 (overloaded), 繁忙 (busy: "系统繁忙，请稍后再试"), 负载 (load: "当前模型负载较高"),
     // 访问量过大 (traffic too high, Z.ai 1312); "Server is busy" / "system is busy" (even behind a
     // 500); "504 Server overload", portkey `system_overload_error` (not TypeScript's "No overload
@@ -515,6 +549,9 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             // organization max concurrency").
             "requestlimitexceeded",
             "max concurrency",
+            // Ollama Cloud `429 {"error":"too many concurrent requests"}`; Z.ai 1302 in English
+            // "Too many concurrent requests".
+            "too many concurrent",
             // Bedrock's ThrottlingException text without its name: "Too many tokens, please wait
             // before trying again."
             "wait before trying again",
@@ -531,6 +568,10 @@ pub(super) static SIGNALS: &[(Signal, Check, &[&str])] = &[
             "调用频率",
             "频率超",
             "调用次数",
+            // 过于频繁 / 太频繁 (too frequent): "请求过于频繁，请稍后再试", the usual text of a Chinese
+            // API's 429 (also in Z.ai's usage-limit messages).
+            "过于频繁",
+            "太频繁",
         ],
     ),
     // Baidu Qianfan "Open api qps request limit reached".
