@@ -5,7 +5,7 @@ use std::fmt;
 use std::net::IpAddr;
 use url::{Host, Url};
 
-use crate::scrub;
+use crate::scrub::{self, Secrets};
 use crate::secret_forms::encoded_forms;
 
 pub const TOKEN_HEADER: &str = "x-cyrus-callback-token";
@@ -232,9 +232,9 @@ pub struct CallbackContext {
     pub team_id: String,
     /// Tokens this context replaced at rotations, newest first (at most [`REPLACED_TOKENS_KEPT`]).
     replaced: Vec<Secret>,
-    /// The literal needles for the scrubber: the token, the replaced tokens, and every encoded
-    /// form of each (`crate::secret_forms`), without repeats.
-    needles: Vec<Secret>,
+    /// What the scrubber removes for it: the token, the replaced tokens, and every encoded form
+    /// of each (`crate::secret_forms`), without repeats.
+    secrets: Secrets,
 }
 
 impl CallbackContext {
@@ -257,14 +257,14 @@ impl CallbackContext {
             url,
             team_id,
             replaced,
-            needles,
+            secrets: Secrets::new(needles.iter().map(Secret::expose)),
         }
     }
 
     /// What the scrubber removes for this context: its token, the tokens it replaced (the last
     /// [`REPLACED_TOKENS_KEPT`]) and their JSON-escaped and percent-encoded forms.
-    pub fn scrub_secrets(&self) -> Vec<&str> {
-        self.needles.iter().map(Secret::expose).collect()
+    pub fn scrub_secrets(&self) -> &Secrets {
+        &self.secrets
     }
 }
 
@@ -710,7 +710,7 @@ mod tests {
             Url::parse("https://a.b/c").unwrap(),
             "team".into(),
         );
-        let secrets = context.scrub_secrets();
+        let secrets = context.scrub_secrets().texts();
         assert_eq!(secrets[0], "ab/c+d=");
         for form in [
             "ab\\/c+d=",
@@ -725,7 +725,7 @@ mod tests {
             Url::parse("https://a.b/c").unwrap(),
             "team".into(),
         );
-        assert_eq!(plain.scrub_secrets(), ["cb-token-123"]);
+        assert_eq!(plain.scrub_secrets().texts(), ["cb-token-123"]);
     }
 
     #[test]
@@ -737,7 +737,7 @@ mod tests {
         let kept = kept.unwrap();
         let text = "a old/Token+1= b new%2FToken%2B2%3D c new%2ftoken... new%2fToken%2b2%3d \
                     d {\"t\":\"new\\/Token+2=\"} e new/Token\\u002B2= f old%2FToken%2B1%3D";
-        let scrubbed = crate::scrub::scrub(text, &kept.scrub_secrets());
+        let scrubbed = crate::scrub::scrub(text, kept.scrub_secrets());
         assert_eq!(
             scrubbed,
             "a [REDACTED] b [REDACTED] c new%2ftoken... [REDACTED] d {\"t\":\"[REDACTED]\"} \
@@ -763,7 +763,7 @@ mod tests {
             let (status, kept) = capture(Some(&current), make(token)).unwrap();
             assert_eq!(status, SetStatus::Rotated);
             current = kept.unwrap();
-            let secrets = current.scrub_secrets();
+            let secrets = current.scrub_secrets().texts();
             assert_eq!(secrets[0], token.as_str());
             let oldest_kept = i.saturating_sub(REPLACED_TOKENS_KEPT);
             for (j, earlier) in tokens[..i].iter().enumerate() {
@@ -778,7 +778,7 @@ mod tests {
         let back = tokens[tokens.len() - 2].clone();
         let (_, kept) = capture(Some(&current), make(&back)).unwrap();
         let back_context = kept.unwrap();
-        let secrets = back_context.scrub_secrets();
+        let secrets = back_context.scrub_secrets().texts();
         assert_eq!(secrets.iter().filter(|s| **s == back).count(), 1);
         assert_eq!(secrets.len(), 1 + REPLACED_TOKENS_KEPT);
         let moved = CallbackContext::new(
@@ -788,7 +788,7 @@ mod tests {
         );
         let (status, kept) = capture(Some(&back_context), moved).unwrap();
         assert_eq!(status, SetStatus::Rotated);
-        assert_eq!(kept.unwrap().scrub_secrets(), secrets);
+        assert_eq!(kept.unwrap().scrub_secrets().texts(), secrets);
         // Debug shows how many, never which.
         let printed = format!("{back_context:?}");
         assert!(

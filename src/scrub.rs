@@ -306,22 +306,51 @@ impl Candidates {
             &mut self.spill
         }
     }
+
+    /// Moves the candidates found in a text to where they stand once the `replaced` spans of
+    /// it (sorted, disjoint, in the text's own offsets) are each replaced by [`REDACTED`], and
+    /// drops those a replacement touched. No needle can start or end inside the marker (none
+    /// holds `[`, `]`, nor a letter run of `REDACTED` at its edge), so these are exactly the
+    /// candidates a scan of the new text would find: it is not scanned again.
+    fn follow_redactions(&mut self, replaced: &[(usize, usize)]) {
+        let scanner = &*SCANNER;
+        let candidates = self.as_mut_slice();
+        candidates.sort_unstable();
+        let mut kept = 0;
+        let mut spans = replaced.iter().peekable();
+        let mut shift = 0isize; // how far text after the spans passed so far has moved
+        for index in 0..candidates.len() {
+            let Candidate { pos, needle } = candidates[index];
+            let end = pos + scanner.dfa.needle_len(u32::from(needle));
+            while let Some(&&(start, span_end)) = spans.peek() {
+                if span_end > pos {
+                    break;
+                }
+                shift += REDACTED.len() as isize - (span_end - start) as isize;
+                spans.next();
+            }
+            if spans.peek().is_some_and(|&&(start, _)| start < end) {
+                continue; // the candidate overlaps a replaced span
+            }
+            candidates[kept] = Candidate {
+                pos: pos.saturating_add_signed(shift),
+                needle,
+            };
+            kept += 1;
+        }
+        if self.spill.is_empty() {
+            self.len = kept;
+        } else {
+            self.spill.truncate(kept);
+        }
+    }
 }
 
 /// Replaces every secret (SPEC §2 Scrubbing families + the given literal `secrets`) by
 /// [`REDACTED`]. Empty secrets, and secrets that are part of the `[REDACTED]` marker itself, are
 /// ignored. Returns `Cow::Borrowed` when nothing matched.
-pub fn scrub<'a>(text: &'a str, secrets: &[&str]) -> Cow<'a, str> {
-    match redact_literals(text, secrets) {
-        Cow::Borrowed(t) => match redact_families(t, &mut scan_candidates(t), usize::MAX) {
-            Some(s) => Cow::Owned(s),
-            None => Cow::Borrowed(t),
-        },
-        Cow::Owned(t) => {
-            let mut candidates = scan_candidates(&t);
-            Cow::Owned(redact_families(&t, &mut candidates, usize::MAX).unwrap_or(t))
-        }
-    }
+pub fn scrub<'a>(text: &'a str, secrets: &Secrets) -> Cow<'a, str> {
+    scrub_prescanned(text, secrets, &mut scan_candidates(text), usize::MAX)
 }
 
 /// [`scrub`] for a text whose family needles were already found by the caller's own scan
@@ -332,19 +361,20 @@ pub fn scrub<'a>(text: &'a str, secrets: &[&str]) -> Cow<'a, str> {
 /// of `scrub(text)` at least that long, or all of it); `usize::MAX` for all.
 pub(crate) fn scrub_prescanned<'a>(
     text: &'a str,
-    secrets: &[&str],
+    secrets: &Secrets,
     candidates: &mut Candidates,
     limit: usize,
 ) -> Cow<'a, str> {
-    match redact_literals(text, secrets) {
+    let mut replaced = Vec::new();
+    match redact_literals(text, secrets, &mut replaced) {
         Cow::Borrowed(t) => match redact_families(t, candidates, limit) {
             Some(s) => Cow::Owned(s),
             None => Cow::Borrowed(t),
         },
-        // Positions moved: scan the new text.
         Cow::Owned(t) => {
-            let mut candidates = scan_candidates(&t);
-            Cow::Owned(redact_families(&t, &mut candidates, limit).unwrap_or(t))
+            // The literal redactions moved the text after them: move the candidates with it.
+            candidates.follow_redactions(&replaced);
+            Cow::Owned(redact_families(&t, candidates, limit).unwrap_or(t))
         }
     }
 }
@@ -360,40 +390,86 @@ fn scan_candidates(text: &str) -> Candidates {
     candidates
 }
 
-/// `text.contains(secret)`, fast for long secrets too: the standard library searches needles of
-/// up to 32 bytes with SIMD (on x86_64) and longer ones with the slower Two-Way algorithm, so the
-/// first 32 bytes are looked for first; a callback token is usually longer.
-fn contains_literal(text: &str, secret: &str) -> bool {
-    let mut head = secret.len().min(32);
-    while !secret.is_char_boundary(head) {
-        head -= 1;
-    }
-    text.contains(&secret[..head]) && (head == secret.len() || text.contains(secret))
+fn usable_secret(secret: &str) -> bool {
+    !secret.is_empty() && !part_of_written(secret)
 }
 
-fn usable_secret(s: &str) -> bool {
-    !s.is_empty() && !part_of_written(s)
+/// Literal secrets to redact wherever they appear — the callback token, its encoded forms, the
+/// tokens it replaced — each with its search prepared once (a `memchr` finder), when the
+/// context is captured rather than for every message. Empty secrets and secrets inside a text
+/// the scrubber writes itself are left out (see [`redactable`]). `Debug` shows how many, never
+/// which.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    finders: Vec<memchr::memmem::Finder<'static>>,
+}
+
+impl Secrets {
+    /// No literal secret: the families only.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    pub fn new<S: AsRef<str>>(secrets: impl IntoIterator<Item = S>) -> Self {
+        let finders = secrets
+            .into_iter()
+            .filter(|secret| usable_secret(secret.as_ref()))
+            .map(|secret| memchr::memmem::Finder::new(secret.as_ref().as_bytes()).into_owned())
+            .collect();
+        Self { finders }
+    }
+
+    /// The secrets, in the order given.
+    pub fn texts(&self) -> Vec<&str> {
+        self.finders
+            .iter()
+            .filter_map(|finder| std::str::from_utf8(finder.needle()).ok())
+            .collect()
+    }
+
+    /// The length of the longest secret, in bytes.
+    pub fn longest(&self) -> usize {
+        self.finders
+            .iter()
+            .map(|finder| finder.needle().len())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({})", self.finders.len())
+    }
 }
 
 /// Pass 1: literal secrets. Occurrences of different secrets that overlap or touch are merged
-/// into one `[REDACTED]`, so no fragment of either survives. Memory stays O(number of secrets).
-fn redact_literals<'a>(text: &'a str, secrets: &[&str]) -> Cow<'a, str> {
-    if !secrets
-        .iter()
-        .any(|s| usable_secret(s) && contains_literal(text, s))
-    {
-        return Cow::Borrowed(text);
-    }
-    // One iterator of (non-overlapping) occurrences per secret, merged by start.
+/// into one `[REDACTED]`, so no fragment of either survives; each span replaced is pushed to
+/// `replaced` (offsets in `text`). Memory stays O(number of secrets).
+fn redact_literals<'a>(
+    text: &'a str,
+    secrets: &Secrets,
+    replaced: &mut Vec<(usize, usize)>,
+) -> Cow<'a, str> {
+    // One iterator of (non-overlapping) occurrences per secret, merged by start; memchr's
+    // SIMD search, each text read once per secret.
     let mut iters: Vec<_> = secrets
+        .finders
         .iter()
-        .filter(|s| usable_secret(s))
-        .map(|s| {
-            text.match_indices(*s)
-                .map(|(i, m)| (i, i + m.len()))
+        .map(|finder| {
+            let length = finder.needle().len();
+            finder
+                .find_iter(text.as_bytes())
+                .map(move |start| (start, start + length))
                 .peekable()
         })
         .collect();
+    if iters
+        .iter_mut()
+        .all(|occurrences| occurrences.peek().is_none())
+    {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut copied = 0; // bytes of `text` already handled
     let mut span: Option<(usize, usize)> = None; // the merged span being built
@@ -415,9 +491,11 @@ fn redact_literals<'a>(text: &'a str, secrets: &[&str]) -> Cow<'a, str> {
                         out.push_str(&text[copied..s]);
                         out.push_str(REDACTED);
                         copied = e;
-                    } else {
+                        replaced.push((s, e));
+                    } else if let Some(last) = replaced.last_mut() {
                         // Starts inside text already replaced: extend the replacement.
                         copied = copied.max(e);
+                        last.1 = copied;
                     }
                 }
                 let Some((_, k)) = next else { break };
@@ -625,7 +703,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn s(text: &str) -> String {
-        scrub(text, &[]).into_owned()
+        scrub(text, &Secrets::none()).into_owned()
     }
 
     /// (input, expected) per family: a positive and a negative case each.
@@ -759,10 +837,16 @@ mod tests {
     #[test]
     fn borrowed_when_clean() {
         let t = "API Error: 500 Internal server error. See https://status.claude.com.";
-        assert!(matches!(scrub(t, &["tok123"]), Cow::Borrowed(_)));
-        assert!(matches!(scrub("", &[]), Cow::Borrowed(_)));
-        assert!(matches!(scrub(t, &[""]), Cow::Borrowed(_)));
-        assert!(matches!(scrub("Asia/Dubai", &[]), Cow::Borrowed(_)));
+        assert!(matches!(
+            scrub(t, &Secrets::new(["tok123"])),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(scrub("", &Secrets::none()), Cow::Borrowed(_)));
+        assert!(matches!(scrub(t, &Secrets::new([""])), Cow::Borrowed(_)));
+        assert!(matches!(
+            scrub("Asia/Dubai", &Secrets::none()),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
@@ -770,31 +854,43 @@ mod tests {
         let tok = "cb-tok.en+with*regex(chars)";
         let t = format!("POST failed: Authorization: {tok} / again{tok}again");
         assert_eq!(
-            scrub(&t, &[tok]),
+            scrub(&t, &Secrets::new([tok])),
             "POST failed: Authorization: [REDACTED] / again[REDACTED]again"
         );
         // Overlapping and nested secrets leave no fragment.
-        assert_eq!(scrub("xxabcdefyy", &["abcd", "cdef"]), "xx[REDACTED]yy");
-        assert_eq!(scrub("xxabcdefyy", &["cd", "abcdef"]), "xx[REDACTED]yy");
+        assert_eq!(
+            scrub("xxabcdefyy", &Secrets::new(["abcd", "cdef"])),
+            "xx[REDACTED]yy"
+        );
+        assert_eq!(
+            scrub("xxabcdefyy", &Secrets::new(["cd", "abcdef"])),
+            "xx[REDACTED]yy"
+        );
         // Occurrences of one secret are taken left to right, without overlap: what is left
         // ("a") is no longer the secret.
-        assert_eq!(scrub("aaaa", &["aaa"]), "[REDACTED]a");
+        assert_eq!(scrub("aaaa", &Secrets::new(["aaa"])), "[REDACTED]a");
         assert_eq!(
-            scrub("xaaay aaa", &["aaa", "aay"]),
+            scrub("xaaay aaa", &Secrets::new(["aaa", "aay"])),
             "x[REDACTED] [REDACTED]"
         );
         // Empty and marker-part secrets are ignored.
-        assert_eq!(scrub("a [REDACTED] b", &["", "RED", "]"]), "a [REDACTED] b");
+        assert_eq!(
+            scrub("a [REDACTED] b", &Secrets::new(["", "RED", "]"])),
+            "a [REDACTED] b"
+        );
         // Literal secret next to a family match.
         assert_eq!(
             scrub(
                 "Bearer SECRETTOKEN1 and sk-ant-abcdefghijklmnopqrstuvwxyz012",
-                &["SECRETTOKEN1"]
+                &Secrets::new(["SECRETTOKEN1"])
             ),
             "Bearer [REDACTED] and [REDACTED]"
         );
         // Multi-byte text around the secret.
-        assert_eq!(scrub("é🙂tokÿ🙂", &["tok"]), "é🙂[REDACTED]ÿ🙂");
+        assert_eq!(
+            scrub("é🙂tokÿ🙂", &Secrets::new(["tok"])),
+            "é🙂[REDACTED]ÿ🙂"
+        );
     }
 
     #[test]
@@ -854,20 +950,47 @@ mod tests {
         ) {
             // Literal secret passed as `secrets`, planted between arbitrary texts.
             let text = format!("{before}{secret}{after}");
-            let out = scrub(&text, &[&secret]);
+            let out = scrub(&text, &Secrets::new([&secret]));
             prop_assert!(!out.contains(&secret), "{:?} -> {:?}", text, out);
             // A GitHub classic PAT planted anywhere.
             let key = format!("ghp_{gh}");
             let text = format!("{before}{key}{after}");
-            let out = scrub(&text, &[]);
+            let out = scrub(&text, &Secrets::none());
             prop_assert!(!out.contains(&key), "{:?} -> {:?}", text, out);
-            prop_assert_eq!(scrub(&out, &[]), out.clone());
+            prop_assert_eq!(scrub(&out, &Secrets::none()), out.clone());
+        }
+
+        /// Literal secrets cut through family needles and credentials: moving the candidates of
+        /// the first scan gives what a second scan of the redacted text would.
+        #[test]
+        fn prop_moved_candidates_equal_a_rescan(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "Bearer ", "sk-ant-", "ghp_", "https://", "u:p@", "key=", "token=", "eyJhbGciOi",
+                    ".eyJ", "AKIA", "0123456789abcdefghij", "XYZ0123456789", " ", "&", "?", "abc",
+                    "secret", "en=", "rer ", "[", "]",
+                ]),
+                0..40,
+            ),
+            secrets in proptest::collection::vec(
+                proptest::sample::select(vec!["ken=", "sk-a", "rer x", "abc", "XYZ01", "p@", "0123", "=0"]),
+                1..3,
+            ),
+        ) {
+            let text = parts.concat();
+            let secrets = Secrets::new(secrets);
+            let mut replaced = Vec::new();
+            let literal = redact_literals(&text, &secrets, &mut replaced);
+            let mut rescanned = scan_candidates(&literal);
+            let want = redact_families(&literal, &mut rescanned, usize::MAX)
+                .unwrap_or_else(|| literal.clone().into_owned());
+            prop_assert_eq!(scrub(&text, &secrets).into_owned(), want, "input {:?}", text);
         }
 
         #[test]
         fn prop_no_panic_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
             let text = String::from_utf8_lossy(&bytes);
-            let _ = scrub(&text, &["x", "\u{FFFD}"]);
+            let _ = scrub(&text, &Secrets::new(["x", "\u{FFFD}"]));
         }
     }
 }

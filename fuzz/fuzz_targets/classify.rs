@@ -12,6 +12,7 @@
 //! is unusable.
 
 use cyrus_telemetry::classify::{self, ResultMessage};
+use cyrus_telemetry::scrub::Secrets;
 use cyrus_telemetry_fuzz::{is_rfc3339_utc, plant, secret_from, split_control, PART_SEPARATOR};
 use libfuzzer_sys::fuzz_target;
 
@@ -61,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
         .collect();
 
     let expected_error = message.is_error || message.subtype.as_deref() != Some("success");
-    let classified = classify::classify(&message, &[secret.as_str()]);
+    let classified = classify::classify(&message, &Secrets::new([&secret]));
     assert_eq!(classified.is_some(), expected_error, "{message:?}");
     let Some(classification) = classified else {
         return;

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::{ResultMessage, MESSAGE_MAX_CHARS, SCRUB_WINDOW_BYTES};
-use crate::scrub::{scrub, scrub_prescanned, Candidates};
+use crate::scrub::{scrub, scrub_prescanned, Candidates, Secrets};
 
 /// When the message text is longer than the scrub window, this many bytes at the end of the
 /// scrubbed window are dropped (or the longest literal secret + 16 if that is more), because a
@@ -158,7 +158,7 @@ fn message_window<'a>(
 pub(super) fn error_message(
     msg: &ResultMessage,
     source: MessageSource,
-    secrets: &[&str],
+    secrets: &Secrets,
     candidates: &mut Candidates,
 ) -> String {
     let mut buf = String::new();
@@ -188,7 +188,7 @@ pub struct UncutMessage {
 
 impl UncutMessage {
     /// The `error_message`: `secrets` scrubbed too, then cut to [`MESSAGE_MAX_CHARS`].
-    pub fn finish(&self, secrets: &[&str]) -> String {
+    pub fn finish(&self, secrets: &Secrets) -> String {
         cut(scrub(&self.text, secrets), self.whole, secrets)
     }
 }
@@ -202,14 +202,14 @@ pub(super) fn uncut_message(
     let (window, total) = message_window(msg, source, &mut buf);
     UncutMessage {
         whole: total <= window.len(),
-        text: scrub_window(window, source, &[], candidates, usize::MAX).into_owned(),
+        text: scrub_window(window, source, &Secrets::none(), candidates, usize::MAX).into_owned(),
     }
 }
 
 fn scrub_window<'a>(
     window: &'a str,
     source: MessageSource,
-    secrets: &[&str],
+    secrets: &Secrets,
     candidates: &mut Candidates,
     limit: usize,
 ) -> Cow<'a, str> {
@@ -222,11 +222,10 @@ fn scrub_window<'a>(
 /// Cuts a scrubbed message to [`MESSAGE_MAX_CHARS`]. `whole`: the scrubbed text is all of the
 /// message; if not, the window cut the text, and a secret cut in two at the window edge could
 /// survive as a fragment at its end: that tail goes first.
-fn cut(scrubbed: Cow<'_, str>, whole: bool, secrets: &[&str]) -> String {
+fn cut(scrubbed: Cow<'_, str>, whole: bool, secrets: &Secrets) -> String {
     let mut usable = scrubbed.len();
     if !whole {
-        let longest = secrets.iter().map(|secret| secret.len()).max().unwrap_or(0);
-        let tail = UNSAFE_TAIL_BYTES.max(longest + 16);
+        let tail = UNSAFE_TAIL_BYTES.max(secrets.longest() + 16);
         usable = floor_boundary(&scrubbed, usable.saturating_sub(tail));
     }
     let end = first_chars(&scrubbed[..usable], MESSAGE_MAX_CHARS).len();
@@ -247,6 +246,7 @@ fn cut(scrubbed: Cow<'_, str>, whole: bool, secrets: &[&str]) -> String {
 mod tests {
     use super::super::{classify, classify_uncut, ResultMessage, MESSAGE_MAX_CHARS};
     use crate::proptest_cases as cases;
+    use crate::scrub::Secrets;
     use proptest::prelude::*;
 
     const TOKEN: &str = "cb-tok/8Kq2+Zx7mN4pR";
@@ -275,13 +275,14 @@ mod tests {
             let text = format!("{}{}{after}", "x".repeat(before), TOKEN.repeat(repeat));
             let msg = result(vec![text]);
             let (_, uncut) = classify_uncut(&msg).expect("an error"); // ok: test code
-            let finished = uncut.finish(&[TOKEN]);
+            let secrets = Secrets::new([TOKEN]);
+            let finished = uncut.finish(&secrets);
             prop_assert!(finished.chars().count() <= MESSAGE_MAX_CHARS);
             for piece in TOKEN.as_bytes().windows(6) {
                 let piece = std::str::from_utf8(piece).expect("ASCII"); // ok: test code
                 prop_assert!(!finished.contains(piece), "{piece} in {finished}");
             }
-            let known = classify(&msg, &[TOKEN]).expect("an error").message; // ok: test code
+            let known = classify(&msg, &secrets).expect("an error").message; // ok: test code
             prop_assert_eq!(finished, known);
         }
     }

@@ -82,7 +82,7 @@ mod tests;
 
 use std::sync::LazyLock;
 
-use crate::scrub::scrub;
+use crate::scrub::{scrub, Secrets};
 use crate::timefmt::rfc3339_seconds;
 pub use message::UncutMessage;
 use message::{error_message, uncut_message, MessageSource};
@@ -146,13 +146,13 @@ pub const SCRUB_WINDOW_BYTES: usize = 4 * MESSAGE_MAX_CHARS + 8192 + 4096 + 64;
 /// instead of on the first [`classify`] call; call it at start-up, off any latency-critical path.
 pub fn warm_up() {
     LazyLock::force(&MATCHER);
-    let _ = scrub("", &[]);
+    let _ = scrub("", &Secrets::none());
 }
 
 /// Classifies a result message. `None` when it is not an error (`is_error` false and `subtype`
 /// `"success"`). `secrets`: extra literal strings to redact from the message (the reporter's
 /// callback token); may be empty.
-pub fn classify(msg: &ResultMessage, secrets: &[&str]) -> Option<Classification> {
+pub fn classify(msg: &ResultMessage, secrets: &Secrets) -> Option<Classification> {
     let (mut classification, source, mut scan) = decide(msg)?;
     classification.message = error_message(msg, source, secrets, &mut scan.candidates);
     Some(classification)

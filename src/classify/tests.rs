@@ -6,6 +6,7 @@ use super::rules::{When, RULES};
 use super::scan::MATCHER;
 use super::*;
 use crate::proptest_cases as cases;
+use crate::scrub::Secrets;
 use proptest::prelude::*;
 
 fn result(text: &str) -> ResultMessage {
@@ -65,7 +66,7 @@ fn fixtures() {
                     .collect()
             })
             .unwrap_or_default();
-        let got = classify(&from_json(&case["result"]), &[]);
+        let got = classify(&from_json(&case["result"]), &Secrets::none());
         if let Some(c) = &got {
             // Bounded, and the Gemini fixture's API key (in `?key=` of a URL) is gone.
             if c.message.chars().count() > MESSAGE_MAX_CHARS || c.message.contains("AIzaSy") {
@@ -153,7 +154,7 @@ fn extra_cases() {
     for case in &cases {
         let (text, want_type, want_detail) = (&case.text, &case.expected, &case.detail);
         for (shape, msg) in [("result", result(text)), ("errors", errors(&[text]))] {
-            let got = classify(&msg, &[]);
+            let got = classify(&msg, &Secrets::none());
             let got_pair = got.as_ref().map(|c| (c.error_type.as_str(), c.detail));
             if got_pair != Some((want_type.as_str(), want_detail.as_str())) {
                 bad.push(format!(
@@ -176,10 +177,10 @@ fn extra_cases() {
 fn every_row_is_tested_and_documented() {
     let mut seen: Vec<&'static str> = read_extra_cases()
         .iter()
-        .filter_map(|case| classify(&result(&case.text), &[]).map(|c| c.detail))
+        .filter_map(|case| classify(&result(&case.text), &Secrets::none()).map(|c| c.detail))
         .collect();
     for case in read_jsonl("fixtures.jsonl") {
-        if let Some(c) = classify(&from_json(&case["result"]), &[]) {
+        if let Some(c) = classify(&from_json(&case["result"]), &Secrets::none()) {
             seen.push(c.detail);
         }
     }
@@ -217,7 +218,7 @@ fn not_errors_and_subtypes() {
         result: Some("Credit balance is too low; rate limit; timed out".into()),
         errors: vec![],
     };
-    assert_eq!(classify(&ok, &[]), None);
+    assert_eq!(classify(&ok, &Secrets::none()), None);
     // Missing subtype with is_error false is an error (`subtype !== "success"`).
     let missing = ResultMessage {
         subtype: None,
@@ -225,7 +226,7 @@ fn not_errors_and_subtypes() {
         result: None,
         errors: vec![],
     };
-    let c = classify(&missing, &[]).expect("error"); // ok: test code
+    let c = classify(&missing, &Secrets::none()).expect("error"); // ok: test code
     assert_eq!((c.error_type, c.detail), (ErrorType::Crash, "unknown"));
     assert_eq!(c.message, "unknown error");
     // Old max-turns shape: is_error false, no errors.
@@ -235,7 +236,7 @@ fn not_errors_and_subtypes() {
         result: None,
         errors: vec![],
     };
-    let c = classify(&old, &[]).expect("error"); // ok: test code
+    let c = classify(&old, &Secrets::none()).expect("error"); // ok: test code
     assert_eq!((c.error_type, c.detail), (ErrorType::MaxTurns, "max_turns"));
     assert_eq!(c.message, "error_max_turns");
     let budget = ResultMessage {
@@ -243,14 +244,14 @@ fn not_errors_and_subtypes() {
         is_error: true,
         ..Default::default()
     };
-    let c = classify(&budget, &[]).expect("error"); // ok: test code
+    let c = classify(&budget, &Secrets::none()).expect("error"); // ok: test code
     assert_eq!((c.error_type, c.detail), (ErrorType::Billing, "max_budget"));
     let structured = ResultMessage {
         subtype: Some("error_max_structured_output_retries".into()),
         is_error: true,
         ..Default::default()
     };
-    let c = classify(&structured, &[]).expect("error"); // ok: test code
+    let c = classify(&structured, &Secrets::none()).expect("error"); // ok: test code
     assert_eq!(
         (c.error_type, c.detail),
         (ErrorType::Crash, "structured_output")
@@ -288,7 +289,7 @@ fn resets_at_forms() {
         ("API Error: 500 api_error resets_at: 1775317531", None),
     ];
     for (text, want) in cases {
-        let c = classify(&result(text), &[]).expect("error"); // ok: test code
+        let c = classify(&result(text), &Secrets::none()).expect("error"); // ok: test code
         assert_eq!(c.resets_at.as_deref(), want, "{text}");
     }
 }
@@ -301,27 +302,33 @@ fn message_shape() {
         result: Some("ignored result".into()),
         errors: vec!["first".into(), "second".into()],
     };
-    assert_eq!(classify(&m, &[]).expect("error").message, "first; second"); // ok: test code
+    assert_eq!(
+        classify(&m, &Secrets::none()).expect("error").message,
+        "first; second"
+    ); // ok: test code
     let m = ResultMessage {
         errors: vec![String::new()],
         result: Some("the result".into()),
         ..m
     };
-    assert_eq!(classify(&m, &[]).expect("error").message, "the result"); // ok: test code
+    assert_eq!(
+        classify(&m, &Secrets::none()).expect("error").message,
+        "the result"
+    ); // ok: test code
 
     // Scrubbed, including the given literal secret.
     let m = errors(&[
         "POST https://cb.example/x failed: Bearer cb-secret-123",
         "token cb-secret-123 ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
     ]);
-    let c = classify(&m, &["cb-secret-123"]).expect("error"); // ok: test code
+    let c = classify(&m, &Secrets::new(["cb-secret-123"])).expect("error"); // ok: test code
     assert_eq!(
         c.message,
         "POST https://cb.example/x failed: Bearer [REDACTED]; token [REDACTED] [REDACTED]"
     );
     // At most 500 chars, cut on a char boundary.
     let long = "é".repeat(2000);
-    let c = classify(&result(&long), &[]).expect("error"); // ok: test code
+    let c = classify(&result(&long), &Secrets::none()).expect("error"); // ok: test code
     assert_eq!(c.message.chars().count(), 500);
     assert_eq!(c.message, "é".repeat(500));
     // A secret straddling the 500-char cut is scrubbed before the cut.
@@ -330,7 +337,7 @@ fn message_shape() {
         "x ".repeat(245),
         "sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     );
-    let c = classify(&result(&text), &[]).expect("error"); // ok: test code
+    let c = classify(&result(&text), &Secrets::none()).expect("error"); // ok: test code
     assert!(!c.message.contains("sk-ant"), "{}", c.message);
     assert!(c.message.ends_with("[REDACTED]"));
 }
@@ -341,14 +348,16 @@ fn huge_inputs_are_bounded() {
     let mut big = String::from("429 Too Many Requests ");
     big.push_str(&"a".repeat(10 * 1024 * 1024));
     let start = std::time::Instant::now();
-    let c = classify(&result(&big), &["tok"]).expect("error"); // ok: test code
+    let c = classify(&result(&big), &Secrets::new(["tok"])).expect("error"); // ok: test code
     assert_eq!(c.error_type, ErrorType::RateLimit);
     assert_eq!(c.message.chars().count(), 500);
     // The keyword far beyond the window is not seen.
     let mut far = "b".repeat(CLASSIFY_WINDOW_BYTES + 10);
     far.push_str(" Credit balance is too low");
     assert_eq!(
-        classify(&result(&far), &[]).expect("error").detail, // ok: test code
+        classify(&result(&far), &Secrets::none())
+            .expect("error")
+            .detail, // ok: test code
         "unknown"
     );
     // Many errors, many tokens that redaction removes: the message holds no fragment.
@@ -360,7 +369,7 @@ fn huge_inputs_are_bounded() {
         result: None,
         errors: many,
     };
-    let c = classify(&m, &[]).expect("error"); // ok: test code
+    let c = classify(&m, &Secrets::none()).expect("error"); // ok: test code
     assert!(!c.message.contains("Z9Z9"), "{}", c.message);
     assert!(c.message.chars().count() <= 500);
     assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
@@ -372,7 +381,7 @@ fn window_edge_fragments_are_dropped() {
     let secret = "S".repeat(3000) + "tail";
     let filler = "sk-ant-api03-".to_string() + &"Q7".repeat(3000); // 6013 bytes, redacted
     let text = format!("{filler} {filler} {secret} more");
-    let c = classify(&result(&text), &[&secret]).expect("error"); // ok: test code
+    let c = classify(&result(&text), &Secrets::new([&secret])).expect("error"); // ok: test code
     assert!(!c.message.contains("SSSS"), "{}", c.message);
 }
 
@@ -419,8 +428,7 @@ proptest! {
 
     #[test]
     fn prop_total_and_bounded(msg in arb_msg(), secret in "[a-zA-Z0-9._-]{0,40}") {
-        let secrets = [secret.as_str()];
-        match classify(&msg, &secrets) {
+        match classify(&msg, &Secrets::new([&secret])) {
             None => prop_assert!(!msg.is_error && msg.subtype.as_deref() == Some("success")),
             Some(c) => {
                 prop_assert!(c.message.chars().count() <= MESSAGE_MAX_CHARS);
@@ -442,7 +450,7 @@ proptest! {
         secret in "[A-Za-z0-9]{16,64}",
     ) {
         let m = errors(&[&format!("{before}{secret}{after}"), "x"]);
-        let c = classify(&m, &[&secret]).expect("error"); // ok: test code
+        let c = classify(&m, &Secrets::new([&secret])).expect("error"); // ok: test code
         prop_assert!(!c.message.contains(&secret));
         prop_assert!(c.message.chars().count() <= MESSAGE_MAX_CHARS);
     }
@@ -464,9 +472,9 @@ proptest! {
             let parts: Vec<&str> = text.splitn(split + 1, "; ").collect();
             errors(&parts)
         };
-        let full = crate::scrub::scrub(&text, &[secret]);
+        let full = crate::scrub::scrub(&text, &Secrets::new([secret]));
         let want = first_chars(&full, MESSAGE_MAX_CHARS);
-        let got = classify(&msg, &[secret]).expect("error").message; // ok: test code
+        let got = classify(&msg, &Secrets::new([secret])).expect("error").message; // ok: test code
         if text.len() <= SCRUB_WINDOW_BYTES {
             prop_assert_eq!(got.as_str(), want);
         } else {
@@ -487,7 +495,7 @@ proptest! {
 
     #[test]
     fn prop_long_unicode(s in "[\\PC\u{FFFD}\u{10FFFF}]{400,1200}") {
-        let c = classify(&result(&s), &[]).expect("error"); // ok: test code
+        let c = classify(&result(&s), &Secrets::none()).expect("error"); // ok: test code
         prop_assert!(c.message.chars().count() <= MESSAGE_MAX_CHARS);
     }
 }

@@ -91,14 +91,13 @@ impl Core {
         let secrets = context.scrub_secrets();
         for mut event in restored {
             // Scrubbed with the token they were reported under; the current ones too, now.
-            if let std::borrow::Cow::Owned(scrubbed) = scrub::scrub(&event.error_message, &secrets)
-            {
+            if let std::borrow::Cow::Owned(scrubbed) = scrub::scrub(&event.error_message, secrets) {
                 event.error_message = scrubbed;
             }
             self.enqueue(event, &context, options);
         }
         for (mut event, uncut) in reports {
-            event.error_message = uncut.finish(&secrets);
+            event.error_message = uncut.finish(secrets);
             self.enqueue(event, &context, options);
         }
         self.log(Level::Debug, format_args!("released {count} held event(s)"));

@@ -37,6 +37,7 @@ pub use stats::{FlushResult, Stats};
 use crate::classify::{self, Classification, ResultMessage, UncutMessage};
 use crate::context::CallbackContext;
 use crate::event::Event;
+use crate::scrub::Secrets;
 use crate::spool::Spool;
 use crate::transport::Sender;
 use queue::Queue;
@@ -180,8 +181,11 @@ impl Reporter {
     /// `classifySessionError`: pure; the captured token is scrubbed too.
     pub fn classify(&self, result: &ResultMessage) -> Option<Classification> {
         let context = self.core.context();
-        let secrets = context.as_deref().map(CallbackContext::scrub_secrets);
-        classify::classify(result, &secrets.unwrap_or_default())
+        let no_secrets = Secrets::none();
+        let secrets = context
+            .as_deref()
+            .map_or(&no_secrets, CallbackContext::scrub_secrets);
+        classify::classify(result, secrets)
     }
 
     /// Resolves when every event queued before the call is finished, or at the timeout.
@@ -278,7 +282,7 @@ impl Core {
         // With a context, the message is final now; without one, it waits uncut for the token.
         let context = self.context();
         let classified = match &context {
-            Some(context) => classify::classify(&result, &context.scrub_secrets())
+            Some(context) => classify::classify(&result, context.scrub_secrets())
                 .map(|classification| (classification, None)),
             None => classify::classify_uncut(&result)
                 .map(|(classification, uncut)| (classification, Some(uncut))),
