@@ -88,6 +88,20 @@ describe('workflows', () => {
     }
   })
 
+  it('no expression inside a run: script (values reach scripts through env:)', () => {
+    let scripts = 0
+    for (const file of files) {
+      for (const [name, job] of Object.entries<Yaml>(workflow(file).jobs)) {
+        for (const step of job.steps ?? []) {
+          if (typeof step.run !== 'string') continue
+          scripts++
+          expect(step.run, `${file} ${name}: ${step.name ?? step.run}`).not.toContain('${{')
+        }
+      }
+    }
+    expect(scripts).toBeGreaterThan(5)
+  })
+
   it('checks out without persisting credentials', () => {
     for (const file of files) {
       for (const job of Object.values<Yaml>(workflow(file).jobs)) {
