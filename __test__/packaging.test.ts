@@ -186,6 +186,24 @@ describe('an install without a binary', () => {
     })
   }
 
+  it('on a platform with no prebuilt package: says so, lists the prebuilt ones and how to build', () => {
+    // riscv64 Linux, which napi's loader knows and this package does not ship: process.arch is
+    // replaced before the package loads.
+    const dir = installWithoutBinary()
+    const preload = join(dir, 'as-riscv64.cjs')
+    writeFileSync(preload, "Object.defineProperty(process, 'arch', { value: 'riscv64' })\n")
+    const env = { ...process.env }
+    delete env.NAPI_RS_NATIVE_LIBRARY_PATH
+    const child = spawnSync(process.execPath, ['-r', preload, '-e', `require(${JSON.stringify(dir)})`], { encoding: 'utf8', env, timeout: 20_000 })
+    expect(child.status).not.toBe(0)
+    const platform = process.platform === 'linux' ? 'linux-riscv64-gnu' : `${process.platform}-riscv64${process.platform === 'win32' ? '-msvc' : ''}`
+    expect(child.stderr).toContain(`no native binary loaded for ${process.platform} riscv64 (looked for the package ${pkg.name}-${platform} and for ${pkg.napi.binaryName}.${platform}.node`)
+    expect(child.stderr).toContain(`There is no prebuilt binary for this platform (prebuilt: ${Object.keys(pkg.optionalDependencies).join(', ')})`)
+    expect(child.stderr).toContain('npm install && npm run build')
+    expect(child.stderr).not.toContain('reinstall without omitting optional dependencies')
+    expect(child.stderr.match(/^\w*Error\b/gm)).toEqual(['Error'])
+  })
+
   it('says why when a binary is there but does not load', () => {
     const dir = installWithoutBinary()
     const [, platformPackage] = lookedFor(load(dir, 'require').stderr) ?? []
