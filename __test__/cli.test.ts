@@ -1,7 +1,7 @@
 // `npx cyrus-telemetry`, run as an operator runs it: real child processes of bin/, real files, a
 // real spool written by the addon, and the package's loopback collector as the endpoint.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -20,9 +20,9 @@ interface Run {
   stderr: string
 }
 
-function cli(args: string[], { input, env }: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+function cli(args: string[], { input, env, bin = BIN }: { input?: string; env?: Record<string, string>; bin?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 30_000 })
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 30_000 })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
@@ -104,7 +104,8 @@ describe('classify', () => {
     ])
     expect(run.stdout).toContain('2025-11-12T13:00:00Z')
     expect(run.stdout).toContain('4 result(s): rate_limit 1, max_turns 1, crash 1, not_an_error 1')
-    expect(run.stdout).toContain('skipped: 2 other message(s), 1 line(s) not JSON')
+    // The line that is not JSON (a log cut short) is skipped and named.
+    expect(run.stdout).toContain('skipped: 2 other message(s), 1 line(s) not JSON (line 4)')
   })
 
   it('prints scrubbed messages only', async () => {
@@ -120,7 +121,7 @@ describe('classify', () => {
     const run = await cli(['classify', file, '--json'])
     expect(run.code).toBe(0)
     const out = JSON.parse(run.stdout)
-    expect(out.summary).toEqual({ results: 4, byType: { rate_limit: 1, max_turns: 1, crash: 1, not_an_error: 1 }, otherMessages: 2, notJson: 1 })
+    expect(out.summary).toEqual({ results: 4, byType: { rate_limit: 1, max_turns: 1, crash: 1, not_an_error: 1 }, otherMessages: 2, notJson: 1, notJsonLines: [4] })
     expect(out.results[0]).toEqual({ line: 3, errorType: 'rate_limit', errorDetail: 'usage_limit', errorMessage: 'Claude AI usage limit reached|1762952400', resetsAt: '2025-11-12T13:00:00Z' })
     expect(out.results[3]).toEqual({ line: 7, errorType: null })
   })
@@ -139,8 +140,28 @@ describe('classify', () => {
     expect(missing.stderr).toContain('nope.jsonl: no such file')
     const none = await cli(['classify'], { input: '{"type":"system"}\nhello\n' })
     expect(none.code).toBe(1)
-    expect(none.stderr).toContain('no result message in stdin (1 other message(s), 1 line(s) not JSON)')
+    expect(none.stderr).toContain('no result message in stdin (1 other message(s), 1 line(s) not JSON: line 2)')
     expect(none.stderr).toContain('--output-format stream-json')
+    const folder = await cli(['classify', dir])
+    expect(folder.code).toBe(1)
+    expect(folder.stderr).toContain(`${dir} is a folder: give the log file itself`)
+    expect(folder.stdout).toBe('')
+  })
+
+  it('reads real Claude Code stream-json: init, assistant and user messages, then one result', async () => {
+    // The shape `claude -p … --output-format stream-json --verbose` prints (abridged fields).
+    const session = [
+      { type: 'system', subtype: 'init', cwd: '/w', session_id: 'e1c0', tools: ['Bash', 'Read'], model: 'claude-sonnet-4-5', permissionMode: 'default', apiKeySource: 'none' },
+      { type: 'assistant', message: { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'ls' } }] }, parent_tool_use_id: null, session_id: 'e1c0' },
+      { type: 'user', message: { role: 'user', content: [{ tool_use_id: 'toolu_1', type: 'tool_result', content: 'README.md' }] }, parent_tool_use_id: null, session_id: 'e1c0' },
+      { type: 'assistant', message: { id: 'msg_2', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' }] }, parent_tool_use_id: null, session_id: 'e1c0' },
+      { type: 'result', subtype: 'success', is_error: true, duration_ms: 5120, duration_api_ms: 4800, num_turns: 2, result: 'API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', session_id: 'e1c0', total_cost_usd: 0.01, usage: { input_tokens: 10, output_tokens: 5 } },
+    ].map((line) => JSON.stringify(line)).join('\n')
+    const run = await cli(['classify', '--json'], { input: `${session}\n` })
+    expect(run.code).toBe(0)
+    const out = JSON.parse(run.stdout)
+    expect(out.results).toEqual([expect.objectContaining({ line: 5, errorType: 'rate_limit', errorDetail: 'overloaded' })])
+    expect(out.summary).toMatchObject({ results: 1, otherMessages: 4, notJson: 0 })
   })
 
   it('two files: exit 2', async () => {
@@ -208,10 +229,15 @@ describe('send-test', () => {
     expect(refused.stderr).toContain('could not connect')
   })
 
-  it('a context the reporter refuses: exit 1 with its reason', async () => {
-    const run = await cli(args('http://example.com/cb'))
-    expect(run.code).toBe(1)
-    expect(run.stderr).toMatch(/the callback context was refused: .*https/)
+  it('values the reporter refuses: exit 2, its reason in terms of the flags, and the usage', async () => {
+    const http = await cli(args('http://example.com/cb'))
+    expect(http.code).toBe(2)
+    expect(http.stderr).toMatch(/the reporter refuses these values: --url .*https/)
+    expect(http.stderr).toContain('usage: cyrus-telemetry send-test')
+    const token = await cli(args('https://x.example/cb', 'has space'))
+    expect(token.code).toBe(2)
+    expect(token.stderr).toMatch(/the reporter refuses these values: --token /)
+    expect(token.stderr).not.toContain('has space')
   })
 
   it('missing or bad options: exit 2 naming them', async () => {
@@ -220,7 +246,18 @@ describe('send-test', () => {
     expect(missing.stderr).toContain('send-test needs --token, --team')
     const attempts = await cli([...args('https://x.example/cb'), '--attempts', '0'])
     expect(attempts.code).toBe(2)
-    expect(attempts.stderr).toContain('--attempts must be a positive integer, got "0"')
+    expect(attempts.stderr).toContain('--attempts must be a whole number from 1 to 100, got "0"')
+    // Beyond the reporter's own ranges: a usage error too, never an "unexpected error".
+    const many = await cli([...args('https://x.example/cb'), '--attempts', '101'])
+    expect(many.code).toBe(2)
+    expect(many.stderr).toContain('--attempts must be a whole number from 1 to 100, got "101"')
+    const long = await cli([...args('https://x.example/cb'), '--timeout-ms', '3600001'])
+    expect(long.code).toBe(2)
+    expect(long.stderr).toContain('--timeout-ms must be a whole number from 1 to 3600000, got "3600001"')
+    const noValue = await cli(['send-test', '--url'])
+    expect(noValue.code).toBe(2)
+    expect(noValue.stderr).toContain("Option '--url <value>' argument missing")
+    for (const run of [missing, attempts, many, long, noValue]) expect(run.stderr).not.toContain('unexpected error')
   })
 })
 
@@ -289,7 +326,7 @@ describe('spool', () => {
     if (process.platform !== 'win32') expect(reasons['55555555']).toBe('not a regular file')
   })
 
-  it('an empty folder: exit 0; a missing one, a file or a link: exit 1 saying what to give', async () => {
+  it('an empty folder: exit 0; a missing one, a file or a folder that is not a spool: exit 1 saying what to give', async () => {
     const empty = mkdtempSync(join(dir, 'empty-'))
     const listed = await cli(['spool', empty])
     expect(listed.code).toBe(0)
@@ -300,11 +337,77 @@ describe('spool', () => {
     expect(missing.stderr).toContain('give it as the argument')
     const file = join(dir, 'a-file')
     writeFileSync(file, '')
-    expect((await cli(['spool', file])).stderr).toContain('is not a folder')
-    const link = join(dir, 'link-to-empty')
-    symlinkSync(empty, link)
-    const linked = await cli(['spool', link])
-    expect(linked.code).toBe(1)
-    expect(linked.stderr).toContain('is a symbolic link, which the spool never follows')
+    const notFolder = await cli(['spool', file])
+    expect(notFolder.code).toBe(1)
+    expect(notFolder.stderr).toContain('is not a folder')
+    // The cyrus home instead of its spool: nothing in it is the spool's, and the folder is named.
+    const home = mkdtempSync(join(dir, 'home-'))
+    writeFileSync(join(home, 'config.json'), '{}')
+    mkdirSync(join(home, 'telemetry-spool'))
+    const notSpool = await cli(['spool', home])
+    expect(notSpool.code).toBe(1)
+    expect(notSpool.stderr).toContain(`${home} is not a spool folder: none of its 2 entries is the spool's`)
+    expect(notSpool.stderr).toContain(`did you mean ${join(home, 'telemetry-spool')}?`)
+  })
+
+  it('a spoolDir that is a link is followed, as the reporter follows it; the files inside are still not', async () => {
+    const { spool, ids } = await spoolOf(2)
+    const link = join(mkdtempSync(join(dir, 'link-')), 'spool-link')
+    symlinkSync(spool, link)
+    const run = await cli(['spool', link, '--json'])
+    expect(run.code).toBe(0)
+    const out = JSON.parse(run.stdout)
+    expect(out).toMatchObject({ dir: link, resolved: spool })
+    expect(out.events.map((event: { id: string }) => event.id).sort()).toEqual([...ids].sort())
+    const table = await cli(['spool', link])
+    expect(table.stdout).toContain(`spool ${link} (a link to ${spool}): 2 pending event(s)`)
+  })
+
+  it.runIf(process.platform !== 'win32')('says when the reporter would refuse the folder (group- or other-writable)', async () => {
+    const { spool, ids } = await spoolOf(1)
+    chmodSync(spool, 0o777)
+    const run = await cli(['spool', spool])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain(ids[0])
+    expect(run.stdout).toContain('note: the reporter refuses this folder, so it spools nothing here (events stay in memory): group or others may write to it (mode 777')
+    const json = JSON.parse((await cli(['spool', spool, '--json'])).stdout)
+    expect(json.refusedByReporter).toMatch(/^group or others may write to it/)
+    chmodSync(spool, 0o700)
+    expect(JSON.parse((await cli(['spool', spool, '--json'])).stdout).refusedByReporter).toBeUndefined()
+  })
+})
+
+describe('without a binary (an install that omitted its platform package)', () => {
+  /** The package's `files` minus every binary, in a folder of their own. */
+  function installWithoutBinary(): string {
+    const copy = mkdtempSync(join(dir, 'nobinary-'))
+    const pkg = JSON.parse(spawnSync(process.execPath, ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: root, encoding: 'utf8' }).stdout)
+    for (const entry of ['package.json', ...pkg.files]) {
+      if (entry.includes('*')) continue // the binaries
+      cpSync(join(root, entry), join(copy, entry), { recursive: true })
+    }
+    expect(readdirSync(copy).filter((name) => name.endsWith('.node'))).toEqual([])
+    return join(copy, 'bin', 'cyrus-telemetry.mjs')
+  }
+
+  it('--help and spool still work; classify and send-test fail with the loader\'s one message, exit 1', async () => {
+    const bin = installWithoutBinary()
+    const env = { NAPI_RS_NATIVE_LIBRARY_PATH: '' }
+    const help = await cli(['--help'], { bin, env })
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('usage: cyrus-telemetry <command>')
+    expect((await cli(['classify', '--help'], { bin, env })).code).toBe(0)
+    const empty = mkdtempSync(join(dir, 'empty-'))
+    const spool = await cli(['spool', empty], { bin, env })
+    expect(spool.code).toBe(0)
+    expect(spool.stdout).toContain('0 pending event(s)')
+    for (const args of [['classify'], ['send-test', '--url', 'https://x.example/cb', '--token', TOKEN, '--team', TEAM]]) {
+      const run = await cli(args, { bin, env, input: '{"type":"result","subtype":"error_max_turns"}\n' })
+      expect(run.code, run.stderr).toBe(1)
+      expect(run.stderr).toMatch(/^cyrus-telemetry (classify|send-test): cyrus-telemetry: no native binary loaded for /)
+      expect(run.stderr).toContain('npm run build')
+      expect(run.stderr).not.toMatch(/^\s+at /m) // no stack trace
+      expect(run.stderr).not.toContain('unexpected error')
+    }
   })
 })

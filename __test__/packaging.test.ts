@@ -2,7 +2,7 @@
 // main package's tarball carries a locally built binary, and an install without a binary fails
 // with one clear message. Everything runs the real tools (npm, git, node) in child processes.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -42,7 +42,53 @@ describe('platform packages', () => {
     expect(pkg.scripts).toMatchObject({ artifacts: 'napi artifacts', prepublishOnly: 'napi prepublish -t npm --no-gh-release' })
     // npm version: the platform packages, then the optionalDependencies, then index.js (which
     // embeds the version) follow the new version, all in npm's commit.
-    expect(pkg.scripts.version).toMatch(/^napi version && node scripts\/sync-optional-deps\.mjs && napi build --platform && git add /)
+    expect(pkg.scripts.version).toMatch(/^napi version && node scripts\/sync-optional-deps\.mjs && napi build --platform && git add package\.json package-lock\.json npm /)
+  })
+
+  it('package-lock.json agrees with package.json (a fresh clone\'s npm install leaves it unchanged)', () => {
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'))
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    const self = lock.packages['']
+    expect(lock).toMatchObject({ name: manifest.name, version: manifest.version })
+    for (const field of ['name', 'version', 'license', 'bin', 'engines', 'optionalDependencies', 'devDependencies']) {
+      expect(self[field], field).toEqual(manifest[field])
+    }
+  })
+
+  it('npm version: napi version and the sync script move every package and the lock file to the new version', () => {
+    // What the "version" script does before it rebuilds index.js, in a copy: npm has already
+    // written the new version into package.json and the lock file's own version fields.
+    const dir = mkdtempSync(join(tmpdir(), 'cyrus-telemetry-version-'))
+    try {
+      for (const file of ['package.json', 'package-lock.json', 'scripts/sync-optional-deps.mjs']) cpSync(join(root, file), join(dir, file))
+      for (const platform of platformDirs) {
+        mkdirSync(join(dir, 'npm', platform), { recursive: true })
+        cpSync(join(root, 'npm', platform, 'package.json'), join(dir, 'npm', platform, 'package.json'))
+      }
+      const next = '9.8.7'
+      for (const file of ['package.json', 'package-lock.json']) {
+        const json = JSON.parse(readFileSync(join(dir, file), 'utf8'))
+        json.version = next
+        if (json.packages) json.packages[''].version = next
+        writeFileSync(join(dir, file), `${JSON.stringify(json, null, 2)}\n`)
+      }
+      const [napiVersion, sync] = pkg.scripts.version.split(' && ')
+      expect([napiVersion, sync]).toEqual(['napi version', 'node scripts/sync-optional-deps.mjs'])
+      execFileSync(process.execPath, [join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js'), 'version'], { cwd: dir, encoding: 'utf8', timeout: 30_000 })
+      execFileSync(process.execPath, ['scripts/sync-optional-deps.mjs'], { cwd: dir, encoding: 'utf8', timeout: 30_000 })
+
+      for (const platform of platformDirs) expect(readJson(join(dir, 'npm', platform, 'package.json')).version, platform).toBe(next)
+      const expected = Object.fromEntries(platformDirs.map((platform) => [`${pkg.name}-${platform}`, next]))
+      expect(readJson(join(dir, 'package.json')).optionalDependencies).toEqual(expected)
+      expect(JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')).packages[''].optionalDependencies).toEqual(expected)
+      // Nothing else in the lock file moved.
+      const before = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'))
+      const after = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8'))
+      expect(Object.keys(after.packages)).toEqual(Object.keys(before.packages))
+      expect({ ...after.packages, '': undefined }).toEqual({ ...before.packages, '': undefined })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
@@ -139,6 +185,24 @@ describe('an install without a binary', () => {
       expect(child.stderr).not.toContain('Cannot find module')
     })
   }
+
+  it('on a platform with no prebuilt package: says so, lists the prebuilt ones and how to build', () => {
+    // riscv64 Linux, which napi's loader knows and this package does not ship: process.arch is
+    // replaced before the package loads.
+    const dir = installWithoutBinary()
+    const preload = join(dir, 'as-riscv64.cjs')
+    writeFileSync(preload, "Object.defineProperty(process, 'arch', { value: 'riscv64' })\n")
+    const env = { ...process.env }
+    delete env.NAPI_RS_NATIVE_LIBRARY_PATH
+    const child = spawnSync(process.execPath, ['-r', preload, '-e', `require(${JSON.stringify(dir)})`], { encoding: 'utf8', env, timeout: 20_000 })
+    expect(child.status).not.toBe(0)
+    const platform = process.platform === 'linux' ? 'linux-riscv64-gnu' : `${process.platform}-riscv64${process.platform === 'win32' ? '-msvc' : ''}`
+    expect(child.stderr).toContain(`no native binary loaded for ${process.platform} riscv64 (looked for the package ${pkg.name}-${platform} and for ${pkg.napi.binaryName}.${platform}.node`)
+    expect(child.stderr).toContain(`There is no prebuilt binary for this platform (prebuilt: ${Object.keys(pkg.optionalDependencies).join(', ')})`)
+    expect(child.stderr).toContain('npm install && npm run build')
+    expect(child.stderr).not.toContain('reinstall without omitting optional dependencies')
+    expect(child.stderr.match(/^\w*Error\b/gm)).toEqual(['Error'])
+  })
 
   it('says why when a binary is there but does not load', () => {
     const dir = installWithoutBinary()

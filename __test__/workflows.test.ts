@@ -88,6 +88,20 @@ describe('workflows', () => {
     }
   })
 
+  it('no expression inside a run: script (values reach scripts through env:)', () => {
+    let scripts = 0
+    for (const file of files) {
+      for (const [name, job] of Object.entries<Yaml>(workflow(file).jobs)) {
+        for (const step of job.steps ?? []) {
+          if (typeof step.run !== 'string') continue
+          scripts++
+          expect(step.run, `${file} ${name}: ${step.name ?? step.run}`).not.toContain('${{')
+        }
+      }
+    }
+    expect(scripts).toBeGreaterThan(5)
+  })
+
   it('checks out without persisting credentials', () => {
     for (const file of files) {
       for (const job of Object.values<Yaml>(workflow(file).jobs)) {
@@ -114,6 +128,30 @@ describe('workflows', () => {
     expect(jobs.test.needs).toBe('build')
   })
 
+  it('builds musl with zig: cargo-zigbuild and ziglang (pinned) on PATH before `napi build -x`', () => {
+    const { build } = workflow('build-test.yml').jobs
+    for (const entry of build.strategy.matrix.include.filter((item: Yaml) => item.target.includes('musl'))) {
+      expect(entry.flags, entry.target).toBe('--cross-compile') // napi's -x: `cargo zigbuild`
+    }
+    const steps: Yaml[] = build.steps
+    const zig = steps.findIndex((step) => /cargo-zigbuild/.test(step.run ?? ''))
+    const napi = steps.findIndex((step) => /npx napi build --platform --release --target "\$TARGET" \$BUILD_FLAGS/.test(step.run ?? ''))
+    expect(zig, 'a step installs cargo-zigbuild').toBeGreaterThan(-1)
+    expect(napi, 'the build step').toBeGreaterThan(zig)
+    expect(steps[zig].if).toBe("contains(matrix.target, 'musl')")
+    // napi finds `cargo zigbuild` through `cargo help zigbuild`; cargo-zigbuild finds zig through
+    // `python3 -m ziglang`: both from the venv, whose bin/ goes first on PATH for later steps.
+    expect(steps[zig].run).toMatch(/pip" install cargo-zigbuild==\d+\.\d+\.\d+ ziglang==\d+\.\d+\.\d+/)
+    expect(steps[zig].run).toMatch(/echo "\$RUNNER_TEMP\/zig\/bin" >> "\$GITHUB_PATH"/)
+    // The binary each test job downloads is the one its build job uploaded.
+    const upload = steps.find((step) => String(step.uses).startsWith('actions/upload-artifact@'))
+    expect(upload.with).toMatchObject({ name: 'bindings-${{ matrix.target }}', path: 'cyrus-telemetry.*.node', 'if-no-files-found': 'error' })
+    const { test } = workflow('build-test.yml').jobs
+    const download = test.steps.find((step: Yaml) => String(step.uses).startsWith('actions/download-artifact@'))
+    expect(download.with).toEqual({ name: 'bindings-${{ matrix.settings.target }}', path: '.' })
+    expect(test.steps.filter((step: Yaml) => /npx vitest run/.test(step.run ?? ''))).toHaveLength(2) // host and Alpine
+  })
+
   it('CI and release run the same matrix; only a version tag publishes, with provenance', () => {
     const ci = workflow('CI.yml')
     const release = workflow('release.yml')
@@ -126,6 +164,9 @@ describe('workflows', () => {
     const runs = publish.steps.map((step: Yaml) => step.run ?? '').join('\n')
     expect(runs).toContain('npm run artifacts')
     expect(runs).toMatch(/npm publish --provenance --access public/)
+    // The job that can mint an OIDC token runs no dependency's install script.
+    expect(runs).toMatch(/npm install --ignore-scripts\b/)
+    expect(runs).not.toMatch(/npm (install|ci)(?! --ignore-scripts)\b/)
     // The platform packages go out through prepublishOnly, before the main package.
     expect(pkg.scripts.prepublishOnly).toMatch(/^napi prepublish -t npm\b/)
   })

@@ -3,9 +3,9 @@
 // messages are classified, the others skipped), `--output-format json` results (one per line),
 // or a JSON array of results, from a file or stdin; prints each result's type, detail and
 // scrubbed message, and a summary by type.
-import { createReadStream } from 'node:fs'
+import { createReadStream, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { classifySessionError } from '../index.mjs'
+import { loadAddon } from './addon.mjs'
 import { Failure, UsageError } from './errors.mjs'
 import { printTable } from './table.mjs'
 
@@ -16,8 +16,9 @@ Classifies the result messages of agent sessions as the edge worker would report
            one JSON object per line (or one JSON array); default: stdin
   --json   one JSON object on stdout: { results: [...], summary: {...} }
 Each result gets its line number, error type and detail, resets_at and the scrubbed message;
-successes are listed as "not an error". Exit 0 once the input was read (errors found or not),
-1 if the file cannot be read or holds no result message, 2 for a wrong command line.`
+successes are listed as "not an error"; lines that are not JSON (a log cut short) are skipped
+and named. Exit 0 once the input was read (errors found or not), 1 if the file cannot be read
+or holds no result message, 2 for a wrong command line.`
 
 export const options = { json: { type: 'boolean', default: false } }
 
@@ -68,14 +69,29 @@ function openInput(file, stdin) {
     if (stdin.isTTY) throw new UsageError('no file given and stdin is a terminal: pipe a log in (… | cyrus-telemetry classify) or name a file')
     return { input: stdin, name: 'stdin' }
   }
+  let stat
+  try {
+    stat = statSync(file)
+  } catch (error) {
+    throw new Failure(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
+  }
+  if (stat.isDirectory()) throw new Failure(`${file} is a folder: give the log file itself (Claude Code --output-format stream-json output)`)
   const input = createReadStream(file)
   return { input, name: file }
+}
+
+/** `lines 3, 8, 9`, at most `max` numbers. */
+function lineList(numbers, max = 5) {
+  const shown = numbers.slice(0, max).join(', ')
+  return `line${numbers.length === 1 ? '' : 's'} ${shown}${numbers.length > max ? ', …' : ''}`
 }
 
 export async function run({ values, positionals }) {
   const out = (line) => console.log(line)
   const stdin = process.stdin
   if (positionals.length > 1) throw new UsageError(`classify takes one file, got ${positionals.length}`)
+  // Before the input is opened: a file stream's 'open' event must find its listener below.
+  const { classifySessionError } = await loadAddon()
   const { input, name } = openInput(positionals[0], stdin)
   // A missing file is an error event on the stream: surface it as a failure that names it.
   const opened = new Promise((resolve, reject) => {
@@ -87,10 +103,10 @@ export async function run({ values, positionals }) {
 
   const results = []
   let skipped = 0
-  let notJson = 0
+  const notJsonLines = []
   for await (const { line, parsed } of messages(input, name)) {
     if (!parsed.ok) {
-      notJson++
+      notJsonLines.push(line)
       continue
     }
     if (!isResult(parsed.value)) {
@@ -100,9 +116,10 @@ export async function run({ values, positionals }) {
     const classification = classifySessionError(parsed.value)
     results.push(classification ? { line, ...classification } : { line, errorType: null })
   }
+  const notJson = notJsonLines.length
   if (results.length === 0) {
     throw new Failure(
-      `no result message in ${name} (${skipped} other message(s), ${notJson} line(s) not JSON): ` +
+      `no result message in ${name} (${skipped} other message(s), ${notJson} line(s) not JSON${notJson ? `: ${lineList(notJsonLines)}` : ''}): ` +
         'expected Claude Code --output-format stream-json output (lines with "type":"result") or JSON result objects',
     )
   }
@@ -112,7 +129,7 @@ export async function run({ values, positionals }) {
     const key = result.errorType ?? 'not_an_error'
     byType[key] = (byType[key] ?? 0) + 1
   }
-  const summary = { results: results.length, byType, otherMessages: skipped, notJson }
+  const summary = { results: results.length, byType, otherMessages: skipped, notJson, notJsonLines: notJsonLines.slice(0, 100) }
   if (values.json) {
     out(JSON.stringify({ results, summary }, null, 2))
     return
@@ -130,5 +147,5 @@ export async function run({ values, positionals }) {
   )
   out('')
   out(`${results.length} result(s): ${Object.entries(byType).map(([type, count]) => `${type} ${count}`).join(', ')}`)
-  if (skipped || notJson) out(`skipped: ${skipped} other message(s), ${notJson} line(s) not JSON`)
+  if (skipped || notJson) out(`skipped: ${skipped} other message(s), ${notJson} line(s) not JSON${notJson ? ` (${lineList(notJsonLines)})` : ''}`)
 }

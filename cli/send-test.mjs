@@ -2,7 +2,7 @@
 // delivery path (context validation, TLS, the deadline, retries) to a real endpoint, and what
 // came of it.
 import { randomUUID } from 'node:crypto'
-import { TelemetryReporter } from '../index.mjs'
+import { loadAddon } from './addon.mjs'
 import { Failure, UsageError } from './errors.mjs'
 
 export const usage = `usage: cyrus-telemetry send-test --url <callback url> --token <callback token> --team <team id>
@@ -11,11 +11,12 @@ export const usage = `usage: cyrus-telemetry send-test --url <callback url> --to
 Sends one test event (error_type crash, error_detail process_exit, a session id starting with
 "send-test-") to the endpoint, as the edge worker would, and reports the outcome and HTTP status.
   --url, --token, --team   the three x-cyrus-callback-* values (url: https, or http on loopback)
-  --attempts <n>           attempts before giving up (default 1: the endpoint's first answer)
-  --timeout-ms <ms>        deadline of one attempt (default 10000)
+  --attempts <n>           attempts before giving up, 1-100 (default 1: the endpoint's first answer)
+  --timeout-ms <ms>        deadline of one attempt, 1-3600000 (default 10000)
   --json                   one JSON object on stdout
 The token is never printed. Exit 0 when the endpoint accepted the event (2xx), 1 when it did
-not (or refused the context), 2 for a wrong command line.`
+not, 2 for a wrong command line (values the reporter would refuse included: an http URL that is
+not loopback, a token with spaces …).`
 
 export const options = {
   url: { type: 'string' },
@@ -26,13 +27,19 @@ export const options = {
   json: { type: 'boolean', default: false },
 }
 
-/** A positive integer option, or a usage error naming it. */
-function count(values, name) {
+/** A whole-number option within the reporter's range, or a usage error naming it. */
+function count(values, name, max) {
   const text = values[name]
   const value = Number(text)
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(text)}`)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(text)}`)
+  }
   return value
 }
+
+/** The reporter's reason, in the command line's words: its header names become the flags. */
+const FLAGS = { 'x-cyrus-callback-url': '--url', 'x-cyrus-callback-token': '--token', 'x-cyrus-team-id': '--team' }
+const inFlags = (reason) => reason.replace(/x-cyrus-(callback-url|callback-token|team-id)/g, (header) => FLAGS[header])
 
 const TEST_RESULT = {
   type: 'result',
@@ -45,8 +52,10 @@ export async function run({ values, positionals }) {
   if (positionals.length > 0) throw new UsageError(`send-test takes no arguments besides its options, got ${positionals.join(' ')}`)
   const missing = ['url', 'token', 'team'].filter((name) => !values[name])
   if (missing.length) throw new UsageError(`send-test needs ${missing.map((name) => `--${name}`).join(', ')}`)
-  const maxAttempts = count(values, 'attempts')
-  const requestTimeoutMs = count(values, 'timeout-ms')
+  // The reporter's own ranges (maxAttempts, requestTimeoutMs).
+  const maxAttempts = count(values, 'attempts', 100)
+  const requestTimeoutMs = count(values, 'timeout-ms', 3_600_000)
+  const { TelemetryReporter } = await loadAddon()
 
   const log = []
   const reporter = new TelemetryReporter({
@@ -58,7 +67,8 @@ export async function run({ values, positionals }) {
   })
   try {
     const context = reporter.setCallbackContext({ callbackUrl: values.url, callbackToken: values.token, teamId: values.team })
-    if (context.status === 'rejected') throw new Failure(`the callback context was refused: ${context.reason}`)
+    // Values the reporter refuses are a command line to fix: the reason names the flag.
+    if (context.status === 'rejected') throw new UsageError(`the reporter refuses these values: ${inFlags(context.reason ?? 'no reason given')}`)
     const sessionId = `send-test-${randomUUID()}`
     const outcome = reporter.reportSessionError({ id: sessionId, createdAt: Date.now() }, TEST_RESULT)
     if (outcome.outcome !== 'queued') throw new Failure(`the event was not queued: ${outcome.outcome}${outcome.reason ? ` (${outcome.reason})` : ''}`)

@@ -2,7 +2,7 @@
 // changing or locking anything. The folder is read with the spool's own rules (src/spool/): only
 // names of the form `<event_id>.event.json` (a lower-case hyphenated UUID) are opened, each only
 // if it is a regular file and never through a symbolic link, and only records of format 1 count.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { Failure, UsageError } from './errors.mjs'
@@ -12,11 +12,12 @@ export const usage = `usage: cyrus-telemetry spool [dir] [--json]
 
 Lists the events waiting in a spool folder (the reporter's spoolDir): id, age, error type and
 detail, session and size, oldest first. Nothing is sent, changed or locked; a running edge
-worker can keep using the folder.
+worker can keep using the folder. A dir that is a link is followed, as the reporter follows it;
+nothing inside the folder is.
   dir      the spool folder (default: ~/.cyrus/telemetry-spool)
-  --json   one JSON object on stdout: { dir, events: [...], skipped: {...} }
-Exit 0 when the folder was read (empty or not), 1 when it cannot be read, 2 for a wrong
-command line.`
+  --json   one JSON object on stdout: { dir, resolved, events: [...], skipped: {...} }
+Exit 0 when the folder was read (empty or not), 1 when it cannot be read or is not a spool
+folder, 2 for a wrong command line.`
 
 export const options = { json: { type: 'boolean', default: false } }
 
@@ -84,24 +85,51 @@ export function age(ms) {
   return parts.join(' ')
 }
 
+/**
+ * Why the reporter would refuse this folder and keep its events in memory (src/spool/folder):
+ * owned by another user, or writable by group or others. Unix only (Windows leaves it to ACLs).
+ */
+function refusal(stat) {
+  if (process.platform === 'win32' || typeof process.geteuid !== 'function') return undefined
+  if (stat.uid !== process.geteuid()) return `it is owned by another user (uid ${stat.uid}; this command runs as ${process.geteuid()}, run it as the worker's user)`
+  const mode = stat.mode & 0o7777
+  if (mode & 0o022) return `group or others may write to it (mode ${mode.toString(8)}; fix: chmod go-w, the reporter never changes it)`
+  return undefined
+}
+
 export async function run({ values, positionals }) {
   if (positionals.length > 1) throw new UsageError(`spool takes one folder, got ${positionals.length}`)
   const dir = positionals[0] ?? join(homedir(), '.cyrus', 'telemetry-spool')
+  // The reporter opens its spoolDir as given, links included (only what is inside the folder is
+  // never followed), so a dir that is a link is the folder it leads to, here too.
+  let resolved
   let stat
   try {
-    stat = lstatSync(dir)
+    const link = lstatSync(dir)
+    resolved = link.isSymbolicLink() ? realpathSync(dir) : dir
+    stat = link.isSymbolicLink() ? statSync(resolved) : link
   } catch (error) {
     if (error.code === 'ENOENT') throw new Failure(`no spool folder at ${dir}: nothing was spooled there yet, or the reporter uses another spoolDir (give it as the argument)`)
     throw new Failure(`cannot read ${dir}: ${error.message}`)
   }
-  if (stat.isSymbolicLink()) throw new Failure(`${dir} is a symbolic link, which the spool never follows: give the folder it points to`)
-  if (!stat.isDirectory()) throw new Failure(`${dir} is not a folder: give the reporter's spoolDir`)
+  if (!stat.isDirectory()) throw new Failure(`${dir}${resolved === dir ? '' : ` (a link to ${resolved})`} is not a folder: give the reporter's spoolDir`)
   let entries
   try {
-    entries = readdirSync(dir, { withFileTypes: true })
+    entries = readdirSync(resolved, { withFileTypes: true })
   } catch (error) {
     throw new Failure(`cannot list ${dir}: ${error.message}`)
   }
+  // A folder the reporter used holds its .lock; one with entries but none of the spool's names is
+  // some other folder (~/.cyrus itself, say).
+  const own = (name) => OWN_FILES.has(name) || EVENT_FILE.test(name) || TEMPORARY_FILE.test(name)
+  if (entries.length > 0 && !entries.some((entry) => own(entry.name))) {
+    const inside = entries.find((entry) => entry.name === 'telemetry-spool' && entry.isDirectory())
+    throw new Failure(
+      `${dir} is not a spool folder: none of its ${entries.length} entries is the spool's (.lock, <event_id>.event.json)` +
+        (inside ? `; did you mean ${join(dir, 'telemetry-spool')}?` : ": give the reporter's spoolDir"),
+    )
+  }
+  const refused = refusal(stat)
 
   const now = Date.now()
   const events = []
@@ -114,7 +142,7 @@ export async function run({ values, positionals }) {
       continue
     }
     // readdir's type is the entry's own (links are not followed): a link is never opened.
-    const file = entry.isFile() ? readRegularFile(join(dir, entry.name)) : { reason: entry.isSymbolicLink() ? 'symbolic link' : 'not a regular file' }
+    const file = entry.isFile() ? readRegularFile(join(resolved, entry.name)) : { reason: entry.isSymbolicLink() ? 'symbolic link' : 'not a regular file' }
     const parsed = file.bytes ? recordOf(file.bytes, match[1]) : file
     if (!parsed.record) {
       skipped.unreadable.push({ file: entry.name, reason: parsed.reason })
@@ -135,10 +163,12 @@ export async function run({ values, positionals }) {
   events.sort((a, b) => b.ageMs - a.ageMs || a.id.localeCompare(b.id))
 
   if (values.json) {
-    console.log(JSON.stringify({ dir, events, skipped }, null, 2))
+    console.log(JSON.stringify({ dir, resolved, ...(refused ? { refusedByReporter: refused } : {}), events, skipped }, null, 2))
     return
   }
-  console.log(`spool ${dir}: ${events.length} pending event(s), ${events.reduce((sum, event) => sum + event.bytes, 0)} bytes`)
+  const where = resolved === dir ? dir : `${dir} (a link to ${resolved})`
+  console.log(`spool ${where}: ${events.length} pending event(s), ${events.reduce((sum, event) => sum + event.bytes, 0)} bytes`)
+  if (refused) console.log(`note: the reporter refuses this folder, so it spools nothing here (events stay in memory): ${refused}`)
   if (events.length > 0) {
     printTable(
       events.map((event) => ({ ...event, age: age(event.ageMs), size: `${event.bytes} B` })),

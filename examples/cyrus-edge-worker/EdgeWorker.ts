@@ -1,7 +1,8 @@
 // Call site 3: start-up and shutdown. The edge worker owns one TelemetryReporter, created with its
 // logger in the constructor (where cd4c45a2 wrote `new TelemetryReporter(null)`), hands it to the
-// session manager there and to the transport where start() creates the transport (Linear mode
-// only), and awaits `reporter.shutdown()` when it stops, including on SIGTERM.
+// session manager there and to the transport where the transport is created (cyrus:
+// `initializeComponents()`, which `start()` calls, in its Linear-mode branch), and awaits
+// `reporter.shutdown()` when it stops, including on SIGTERM.
 //
 // Replaces, in cyrus-edge-worker (cyrus commit cd4c45a2): src/TelemetryReporter.ts and its
 // exports from src/index.ts (`TelemetryReporter`, `TelemetryErrorEvent`, `TelemetryErrorType`: a
@@ -56,6 +57,16 @@ export class EdgeWorker {
 
   /** Starts listening; resolves to the webhook URL. */
   async start(): Promise<string> {
+    // As cyrus: the routes are registered before the server listens.
+    await this.initializeComponents()
+    await this.server.listen({ host: this.config.host ?? '127.0.0.1', port: this.config.port })
+    process.once('SIGTERM', this.onSigterm)
+    const { address, port } = this.server.server.address() as AddressInfo
+    return `http://${address}:${port}/webhook`
+  }
+
+  /** cyrus's private initializeComponents(), reduced to its Linear-mode branch. */
+  private async initializeComponents(): Promise<void> {
     // Linear mode (cyrus: the `else` of `if (this.config.platform === "cli")`), proxy verification.
     this.linearEventTransport = new LinearEventTransport(
       { fastifyServer: this.server, verificationMode: 'proxy', secret: this.config.webhookSecret },
@@ -65,16 +76,14 @@ export class EdgeWorker {
     // The listeners no longer copy a callback context: the transport hands it over itself.
     this.linearEventTransport.on('event', () => this.logger.debug('webhook received'))
     this.linearEventTransport.register()
-    await this.server.listen({ host: this.config.host ?? '127.0.0.1', port: this.config.port })
-    process.once('SIGTERM', this.onSigterm)
-    const { address, port } = this.server.server.address() as AddressInfo
-    return `http://${address}:${port}/webhook`
   }
 
   /** Stops taking webhooks, then gives pending telemetry its bounded time (2 s). Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       process.off('SIGTERM', this.onSigterm)
+      // cyrus's stop() stops the agent runners, then clears the transport; the reporter's
+      // shutdown comes after both.
       this.linearEventTransport = null
       await this.server.close()
       const { completed, pending } = await this.reporter.shutdown()

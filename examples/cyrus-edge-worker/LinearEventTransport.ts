@@ -28,7 +28,7 @@ export class LinearEventTransport extends EventEmitter {
     super()
   }
 
-  /** Set by EdgeWorker.start() right after it creates the transport (Linear mode only). */
+  /** Set by EdgeWorker right after it creates the transport (initializeComponents(), Linear mode only). */
   setTelemetryReporter(reporter: CallbackContextSink): void {
     this.telemetryReporter = reporter
   }
