@@ -38,8 +38,10 @@ function missingBinaryError(loaderError) {
   const localBinary = `${pkg.napi.binaryName}.${suffix}.node`
   const supported = Object.keys(pkg.optionalDependencies || {})
   // A binary that exists but cannot be opened (wrong libc, corrupt file) is the one attempt
-  // whose reason is not "not found": say it, it is the thing to fix.
-  const failures = attempts(loaderError).filter((message) => !message.startsWith('Cannot find module'))
+  // whose reason is not "not found" (nor the loader's "Unsupported architecture" for a platform
+  // it has no name for): say it, it is the thing to fix.
+  const notFound = /^(Cannot find module|Unsupported )/
+  const failures = attempts(loaderError).filter((message) => !notFound.test(message))
   const lines = [
     `${pkg.name}: no native binary loaded for ${process.platform} ${process.arch} (looked for the package ${platformPackage} and for ${localBinary} beside ${__dirname}).`,
     ...failures.map((message) => `The binary was found but did not load: ${message}`),

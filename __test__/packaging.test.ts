@@ -204,6 +204,20 @@ describe('an install without a binary', () => {
     expect(child.stderr.match(/^\w*Error\b/gm)).toEqual(['Error'])
   })
 
+  it('on an architecture the loader has no name for: no prebuilt binary, not a binary that failed to load', () => {
+    const dir = installWithoutBinary()
+    const preload = join(dir, 'as-mips.cjs')
+    writeFileSync(preload, "Object.defineProperty(process, 'arch', { value: 'mips' })\n")
+    const env = { ...process.env }
+    delete env.NAPI_RS_NATIVE_LIBRARY_PATH
+    const child = spawnSync(process.execPath, ['-r', preload, '-e', `require(${JSON.stringify(dir)})`], { encoding: 'utf8', env, timeout: 20_000 })
+    expect(child.status).not.toBe(0)
+    expect(child.stderr).toContain(`no native binary loaded for ${process.platform} mips`)
+    expect(child.stderr).toContain('There is no prebuilt binary for this platform')
+    expect(child.stderr).not.toContain('did not load')
+    expect(child.stderr.match(/^\w*Error\b/gm)).toEqual(['Error'])
+  })
+
   it('says why when a binary is there but does not load', () => {
     const dir = installWithoutBinary()
     const [, platformPackage] = lookedFor(load(dir, 'require').stderr) ?? []

@@ -2,7 +2,7 @@
 // an awaited flush does (until its deadline), worker_threads and the module-level API work.
 // Each child runs a small script against receivers living in this test process.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -224,5 +224,40 @@ describe('worker_threads and the module-level API', () => {
     expect(printed.statsAfter).toMatchObject({ reported: 1, queued: 1, sent: 1 })
     expect(rx.requests.map((request) => request.body.session_id)).toEqual(['before-shutdown', 'after-configure'])
     expect(exitDelay(result)).toBeLessThan(EXIT_BOUND_MS)
+  })
+})
+
+describe('the background threads yield to the JavaScript thread', () => {
+  // Linux keeps a nice value per thread (/proc/<pid>/task/<tid>/stat, field 19); elsewhere the
+  // addon leaves priorities alone. A test run that is itself niced has nothing to compare with.
+  const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+  const ownNice = process.platform === 'linux' ? niceOf(readFileSync('/proc/self/stat', 'utf8')) : NaN
+  it.runIf(ownNice === 0)('delivery, blocking and spool threads run at nice 10, the JS thread at its own', async () => {
+    const rx = await receiver([respond(200)])
+    const spoolDir = join(scriptDir, 'priority-spool')
+    const result = await runChild(
+      'priority',
+      `const { readdirSync, readFileSync } = require('node:fs')
+      const reporter = new addon.TelemetryReporter({ spoolDir: ${JSON.stringify(spoolDir)}, logger: () => {} })
+      reporter.setCallbackContext(${contextFor(rx.url)})
+      reporter.reportSessionError({ id: 'nice' }, ${failed})
+      reporter.flush(5000).then(() => {
+        const threads = readdirSync('/proc/self/task').map((tid) => {
+          const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8')
+          const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+          const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+          return { tid: Number(tid), name, nice }
+        })
+        console.log(JSON.stringify({ pid: process.pid, threads }))
+        return reporter.shutdown(1000)
+      })`,
+    )
+    const { pid, threads } = JSON.parse(result.stdout[0])
+    const ours = threads.filter((thread: { name: string }) => thread.name.startsWith('cyrus-telemetr'))
+    // The delivery thread, the spool's and at least one blocking thread (TLS roots, the spool).
+    expect(ours.length, JSON.stringify(threads)).toBeGreaterThanOrEqual(3)
+    for (const thread of ours) expect(thread, JSON.stringify(threads)).toMatchObject({ nice: 10 })
+    const main = threads.find((thread: { tid: number }) => thread.tid === pid)
+    expect(main.nice).toBe(0)
   })
 })

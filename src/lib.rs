@@ -7,6 +7,7 @@ pub mod classify;
 pub mod context;
 pub mod event;
 mod needles;
+mod priority;
 pub mod reporter;
 pub mod retry;
 pub mod scrub;

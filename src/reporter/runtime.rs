@@ -4,7 +4,8 @@ use crate::classify;
 use std::sync::OnceLock;
 
 /// The one background runtime shared by every reporter, started on first use: one worker
-/// thread for delivery, and a small blocking pool for DNS look-ups.
+/// thread for delivery, and a small blocking pool (DNS look-ups, TLS roots, opening the spool),
+/// all below the JavaScript thread's priority.
 pub fn runtime() -> Result<&'static tokio::runtime::Runtime, &'static str> {
     static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
     RUNTIME
@@ -13,6 +14,7 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime, &'static str> {
                 .worker_threads(1)
                 .max_blocking_threads(2)
                 .thread_name("cyrus-telemetry")
+                .on_thread_start(crate::priority::lower_this_thread)
                 .enable_io()
                 .enable_time()
                 .build()

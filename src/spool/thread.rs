@@ -48,6 +48,7 @@ impl SpoolThread {
         let thread = thread::Builder::new()
             .name("cyrus-telemetry-spool".into())
             .spawn(move || {
+                crate::priority::lower_this_thread();
                 run(&store, receiver);
                 drop(store);
                 drop(finishing);
