@@ -42,20 +42,20 @@ impl NeedleDfa {
             .ok()?;
         let mut classes = [0u8; 256];
         let mut representatives: Vec<u8> = vec![0]; // one byte per class
-        for n in needles {
-            for &b in n.as_bytes() {
-                let b = b.to_ascii_lowercase();
-                if classes[usize::from(b)] == 0 {
-                    classes[usize::from(b)] = u8::try_from(representatives.len()).ok()?;
-                    representatives.push(b);
+        for needle in needles {
+            for &byte in needle.as_bytes() {
+                let byte = byte.to_ascii_lowercase();
+                if classes[usize::from(byte)] == 0 {
+                    classes[usize::from(byte)] = u8::try_from(representatives.len()).ok()?;
+                    representatives.push(byte);
                 }
             }
         }
-        for b in b'A'..=b'Z' {
-            classes[usize::from(b)] = classes[usize::from(b.to_ascii_lowercase())];
+        for upper in b'A'..=b'Z' {
+            classes[usize::from(upper)] = classes[usize::from(upper.to_ascii_lowercase())];
         }
         // Class 0's representative: a byte that is in no needle.
-        representatives[0] = (0..=255u8).find(|&b| classes[usize::from(b)] == 0)?;
+        representatives[0] = (0..=255u8).find(|&byte| classes[usize::from(byte)] == 0)?;
         let shift = representatives.len().next_power_of_two().trailing_zeros();
         // Discover every state reachable from the start; aho-corasick's state ids index its own
         // transition table, so a Vec maps them to ours.
@@ -63,18 +63,18 @@ impl NeedleDfa {
         let mut order = vec![start];
         let mut seen = vec![false; start.as_usize() + 1];
         seen[start.as_usize()] = true;
-        let mut k = 0;
-        while k < order.len() {
-            let state = order[k];
-            k += 1;
-            for &b in &representatives {
-                let next = dfa.next_state(Anchored::No, state, b);
-                let i = next.as_usize();
-                if i >= seen.len() {
-                    seen.resize(i + 1, false);
+        let mut visited = 0;
+        while visited < order.len() {
+            let state = order[visited];
+            visited += 1;
+            for &byte in &representatives {
+                let next = dfa.next_state(Anchored::No, state, byte);
+                let id = next.as_usize();
+                if id >= seen.len() {
+                    seen.resize(id + 1, false);
                 }
-                if !seen[i] {
-                    seen[i] = true;
+                if !seen[id] {
+                    seen[id] = true;
                     order.push(next);
                 }
             }
@@ -83,14 +83,14 @@ impl NeedleDfa {
         order.sort_by_key(|&state| !dfa.is_match(state));
         let matching = order.iter().filter(|&&state| dfa.is_match(state)).count();
         let mut ours = vec![0u32; seen.len()];
-        for (i, state) in order.iter().enumerate() {
-            ours[state.as_usize()] = u32::try_from(i << shift).ok()?;
+        for (row, state) in order.iter().enumerate() {
+            ours[state.as_usize()] = u32::try_from(row << shift).ok()?;
         }
         let mut trans = vec![0u32; order.len() << shift];
-        for (i, &state) in order.iter().enumerate() {
-            for (class, &b) in representatives.iter().enumerate() {
-                trans[(i << shift) + class] =
-                    ours[dfa.next_state(Anchored::No, state, b).as_usize()];
+        for (row, &state) in order.iter().enumerate() {
+            for (class, &byte) in representatives.iter().enumerate() {
+                trans[(row << shift) + class] =
+                    ours[dfa.next_state(Anchored::No, state, byte).as_usize()];
             }
         }
         let matches = order[..matching]
@@ -108,7 +108,7 @@ impl NeedleDfa {
             start: ours[start.as_usize()],
             match_limit: u32::try_from(matching << shift).ok()?,
             matches,
-            lens: needles.iter().map(|n| n.len() as u32).collect(),
+            lens: needles.iter().map(|needle| needle.len() as u32).collect(),
         };
         dfa.in_bounds().then_some(dfa)
     }
@@ -132,13 +132,13 @@ impl NeedleDfa {
     /// every class is below the row width — so `state + class` is always a valid index.
     fn in_bounds(&self) -> bool {
         let width = 1usize << self.shift;
-        let row_ok = |s: u32| {
-            let s = s as usize;
-            s.is_multiple_of(width) && s + width <= self.trans.len()
+        let row_ok = |state: u32| {
+            let state = state as usize;
+            state.is_multiple_of(width) && state + width <= self.trans.len()
         };
         row_ok(self.start)
-            && self.trans.iter().all(|&s| row_ok(s))
-            && self.classes.iter().all(|&c| usize::from(c) < width)
+            && self.trans.iter().all(|&state| row_ok(state))
+            && self.classes.iter().all(|&class| usize::from(class) < width)
     }
 
     /// Number of match states; [`NeedleDfa::scan`] reports match state numbers below this.
@@ -146,17 +146,18 @@ impl NeedleDfa {
         self.matches.len()
     }
 
-    /// The needles (indexes into the list given to [`NeedleDfa::new`]) ending in match state `k`.
-    pub(crate) fn needles_of(&self, k: usize) -> &[u32] {
-        &self.matches[k]
+    /// The needles (indexes into the list given to [`NeedleDfa::new`]) ending in match state
+    /// number `state`.
+    pub(crate) fn needles_of(&self, state: usize) -> &[u32] {
+        &self.matches[state]
     }
 
-    /// Length in bytes of needle `n`.
-    pub(crate) fn needle_len(&self, n: u32) -> usize {
-        self.lens[n as usize] as usize
+    /// Length in bytes of needle number `needle`.
+    pub(crate) fn needle_len(&self, needle: u32) -> usize {
+        self.lens[needle as usize] as usize
     }
 
-    /// Calls `on_match(k, end)` each time the scan of `text` enters match state number `k`
+    /// Calls `on_match(state, end)` each time the scan of `text` enters match state `state`
     /// (see [`NeedleDfa::needles_of`]) with `text[..end]` read.
     #[inline]
     pub(crate) fn scan(&self, text: &[u8], mut on_match: impl FnMut(usize, usize)) {
@@ -165,32 +166,32 @@ impl NeedleDfa {
         let limit = self.match_limit;
         let shift = self.shift;
         // The hot loop: about six instructions per byte. A checked index would add two.
-        let step = |s: u32, b: u8| {
-            let i = (s + u32::from(classes[usize::from(b)])) as usize;
-            // SAFETY: `s` is the start state or a value read from `trans`, so a row start with
-            // `s + row width <= trans.len()`, and every class is below the row width; `new`
-            // returns a DFA only when `in_bounds` has verified exactly that for every entry.
-            // Hence `i < trans.len()`.
-            unsafe { *trans.get_unchecked(i) }
+        let step = |state: u32, byte: u8| {
+            let index = (state + u32::from(classes[usize::from(byte)])) as usize;
+            // SAFETY: `state` is the start state or a value read from `trans`, so a row start
+            // with `state + row width <= trans.len()`, and every class is below the row width;
+            // `new` returns a DFA only when `in_bounds` has verified exactly that for every
+            // entry. Hence `index < trans.len()`.
+            unsafe { *trans.get_unchecked(index) }
         };
-        let mut s = self.start;
+        let mut state = self.start;
         let mut at = 0;
         // Unrolled by eight: the loop bookkeeping is paid once per eight bytes.
         let mut blocks = text.chunks_exact(8);
         for block in &mut blocks {
-            for (k, &b) in block.iter().enumerate() {
-                s = step(s, b);
-                if s < limit {
-                    on_match((s >> shift) as usize, at + k + 1);
+            for (offset, &byte) in block.iter().enumerate() {
+                state = step(state, byte);
+                if state < limit {
+                    on_match((state >> shift) as usize, at + offset + 1);
                 }
             }
             at += 8;
         }
-        for &b in blocks.remainder() {
+        for &byte in blocks.remainder() {
             at += 1;
-            s = step(s, b);
-            if s < limit {
-                on_match((s >> shift) as usize, at);
+            state = step(state, byte);
+            if state < limit {
+                on_match((state >> shift) as usize, at);
             }
         }
     }

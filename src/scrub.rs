@@ -256,15 +256,17 @@ struct Scanner {
 
 /// Every family needle, numbered in this order, with its family index.
 pub(crate) fn family_needles() -> impl Iterator<Item = (&'static str, u8)> {
-    FAMILIES
-        .iter()
-        .enumerate()
-        .flat_map(|(i, f)| f.needles.iter().map(move |n| (*n, i as u8)))
+    FAMILIES.iter().enumerate().flat_map(|(index, family)| {
+        family
+            .needles
+            .iter()
+            .map(move |needle| (*needle, index as u8))
+    })
 }
 
 static SCANNER: LazyLock<Scanner> = LazyLock::new(|| {
     let needles: Vec<(&str, u8)> = family_needles().collect();
-    let texts: Vec<&str> = needles.iter().map(|n| n.0).collect();
+    let texts: Vec<&str> = needles.iter().map(|(needle, _)| *needle).collect();
     let dfa = NeedleDfa::new(&texts).unwrap_or_else(NeedleDfa::never);
     Scanner { dfa, needles }
 });
@@ -287,15 +289,15 @@ pub(crate) struct Candidates {
 
 impl Candidates {
     pub(crate) fn push(&mut self, pos: usize, needle: u16) {
-        let c = Candidate { pos, needle };
+        let candidate = Candidate { pos, needle };
         if !self.spill.is_empty() {
-            self.spill.push(c);
+            self.spill.push(candidate);
         } else if self.len < self.inline.len() {
-            self.inline[self.len] = c;
+            self.inline[self.len] = candidate;
             self.len += 1;
         } else {
             self.spill.extend_from_slice(&self.inline);
-            self.spill.push(c);
+            self.spill.push(candidate);
         }
     }
 
@@ -382,9 +384,9 @@ pub(crate) fn scrub_prescanned<'a>(
 fn scan_candidates(text: &str) -> Candidates {
     let scanner = &*SCANNER;
     let mut candidates = Candidates::default();
-    scanner.dfa.scan(text.as_bytes(), |k, end| {
-        for &n in scanner.dfa.needles_of(k) {
-            candidates.push(end - scanner.dfa.needle_len(n), n as u16);
+    scanner.dfa.scan(text.as_bytes(), |state, end| {
+        for &needle in scanner.dfa.needles_of(state) {
+            candidates.push(end - scanner.dfa.needle_len(needle), needle as u16);
         }
     });
     candidates
@@ -474,32 +476,34 @@ fn redact_literals<'a>(
     let mut copied = 0; // bytes of `text` already handled
     let mut span: Option<(usize, usize)> = None; // the merged span being built
     loop {
-        // The earliest next occurrence over all secrets.
+        // The earliest next occurrence over all secrets: (its start, which secret).
         let next = iters
             .iter_mut()
             .enumerate()
-            .filter_map(|(k, it)| it.peek().map(|&(s, _)| (s, k)))
+            .filter_map(|(secret, occurrences)| {
+                occurrences.peek().map(|&(start, _)| (start, secret))
+            })
             .min();
         match (span, next) {
-            (Some((s, e)), Some((ns, k))) if ns <= e => {
-                let ne = iters[k].next().map_or(e, |(_, ne)| ne);
-                span = Some((s, e.max(ne)));
+            (Some((start, end)), Some((next_start, secret))) if next_start <= end => {
+                let next_end = iters[secret].next().map_or(end, |(_, next_end)| next_end);
+                span = Some((start, end.max(next_end)));
             }
             (_, next) => {
-                if let Some((s, e)) = span.take() {
-                    if s >= copied {
-                        out.push_str(&text[copied..s]);
+                if let Some((start, end)) = span.take() {
+                    if start >= copied {
+                        out.push_str(&text[copied..start]);
                         out.push_str(REDACTED);
-                        copied = e;
-                        replaced.push((s, e));
+                        copied = end;
+                        replaced.push((start, end));
                     } else if let Some(last) = replaced.last_mut() {
                         // Starts inside text already replaced: extend the replacement.
-                        copied = copied.max(e);
+                        copied = copied.max(end);
                         last.1 = copied;
                     }
                 }
-                let Some((_, k)) = next else { break };
-                span = iters[k].next();
+                let Some((_, secret)) = next else { break };
+                span = iters[secret].next();
             }
         }
     }
@@ -514,15 +518,16 @@ fn is_word_byte(b: u8) -> bool {
 /// Prose rather than a credential: letters, `-` and `_` only, and no capital after the first
 /// letter ("token", "Token", "authentication", "learn-compatibility-module"). A random credential
 /// of 20+ characters practically always has a digit or an inner capital.
-fn word_like(s: &[u8]) -> bool {
-    s.iter()
+fn word_like(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
         .all(|&b| b.is_ascii_alphabetic() || b == b'-' || b == b'_')
-        && !s.iter().skip(1).any(u8::is_ascii_uppercase)
+        && !bytes.iter().skip(1).any(u8::is_ascii_uppercase)
 }
 
-/// Length of the run of bytes at the start of `s` that satisfy `f`.
-fn run(s: &[u8], f: impl Fn(u8) -> bool) -> usize {
-    s.iter().take_while(|&&b| f(b)).count()
+/// Length of the run of bytes at the start of `bytes` that satisfy `belongs`.
+fn run(bytes: &[u8], belongs: impl Fn(u8) -> bool) -> usize {
+    bytes.iter().take_while(|&&b| belongs(b)).count()
 }
 
 /// Where the credential of `family` starting at `text[start..]` (at a needle `needle` long) lies:
@@ -542,29 +547,29 @@ fn match_family(
             word_end,
         } => {
             let body = rest.strip_prefix(needle.as_bytes())?;
-            let n = run(body, |b| class.has(b));
-            if n < min
+            let length = run(body, |b| class.has(b));
+            if length < min
                 || (word_end && body.get(min).is_some_and(|&b| is_word_byte(b) || b == b'['))
-                || (family.skip_word_like && word_like(&body[..n]))
+                || (family.skip_word_like && word_like(&body[..length]))
             {
                 return None;
             }
-            let end = start + needle.len() + if word_end { min } else { n };
+            let end = start + needle.len() + if word_end { min } else { length };
             Some((start, end, end))
         }
         Shape::Bearer => {
             let after = rest.get(needle.len()..)?;
             let blanks = run(after, |b| b == b' ' || b == b'\t');
             let cred = &after[blanks..];
-            let n = run(cred, |b| {
+            let length = run(cred, |b| {
                 b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
             });
-            let pad = run(&cred[n..], |b| b == b'=');
-            if blanks == 0 || n == 0 || word_like(&cred[..n]) {
+            let pad = run(&cred[length..], |b| b == b'=');
+            if blanks == 0 || length == 0 || word_like(&cred[..length]) {
                 return None;
             }
             let from = start + needle.len() + blanks;
-            Some((from, from + n + pad, from + n + pad))
+            Some((from, from + length + pad, from + length + pad))
         }
         Shape::Userinfo => {
             let after = rest.get(3..)?;
@@ -588,7 +593,7 @@ fn match_family(
         }
         Shape::Query => {
             let value = rest.get(needle.len()..)?;
-            let n = run(value, |b| {
+            let length = run(value, |b| {
                 !b.is_ascii_whitespace()
                     && !matches!(
                         b,
@@ -611,11 +616,11 @@ fn match_family(
                             | b':'
                     )
             });
-            if n == 0 {
+            if length == 0 {
                 return None;
             }
             let from = start + needle.len();
-            Some((from, from + n, from + n))
+            Some((from, from + length, from + length))
         }
         Shape::Jwt => {
             let b64 = |b: u8| Class::AlnumDashUnder.has(b);
@@ -687,13 +692,13 @@ fn redact_families(text: &str, candidates: &mut Candidates, limit: usize) -> Opt
     Some(out)
 }
 
-/// Smallest char boundary of `s` at or above `i` (or `s.len()`).
-fn ceil_boundary(s: &str, i: usize) -> usize {
-    let mut i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i += 1;
+/// Smallest char boundary of `text` at or above `at` (or `text.len()`).
+fn ceil_boundary(text: &str, at: usize) -> usize {
+    let mut boundary = at.min(text.len());
+    while !text.is_char_boundary(boundary) {
+        boundary += 1;
     }
-    i
+    boundary
 }
 
 #[cfg(test)]
