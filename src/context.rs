@@ -1,5 +1,5 @@
 //! The callback context: the three headers CYHOST adds to forwarded webhooks, validated and
-//! captured (SPEC §1). Plain Rust; the binding turns JS header objects into [`HeaderValue`]s.
+//! captured (README, "API" and "Behaviour"). Plain Rust; the binding turns JS header objects into [`HeaderValue`]s.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -174,7 +174,7 @@ fn single_value(values: &[HeaderValue]) -> Result<Option<String>, &'static str> 
     Ok(chosen.map(str::to_owned))
 }
 
-/// A callback host allow-list: exact hosts and `*.suffix` patterns (SPEC §1).
+/// A callback host allow-list: exact hosts and `*.suffix` patterns (README, "API" and "Behaviour").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostAllowList {
     exact: Vec<String>,
@@ -224,7 +224,7 @@ impl HostAllowList {
 }
 
 /// A validated context: where to POST, with which token, for which team — and what the scrubber
-/// removes for it, computed once when it is made (SPEC §2 "Scrubbing").
+/// removes for it, computed once when it is made (README, "Classification rules": the `error_message` paragraph).
 #[derive(Clone)]
 pub struct CallbackContext {
     pub token: Secret,

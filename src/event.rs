@@ -1,4 +1,4 @@
-//! The wire event (SPEC §3): built on the JS thread from plain values, serialized once on the
+//! The wire event (README, "The event"): built on the JS thread from plain values, serialized once on the
 //! background thread, and sent unchanged on every attempt.
 
 use crate::classify::{Classification, ErrorType};

@@ -1,4 +1,4 @@
-//! What is retried and when (SPEC §4): the verdict on a status, exponential backoff with
+//! What is retried and when (README, "Behaviour"): the verdict on a status, exponential backoff with
 //! jitter, and `Retry-After` as a clamped minimum.
 
 use std::time::{Duration, SystemTime};

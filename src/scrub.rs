@@ -1,4 +1,4 @@
-//! Secret scrubbing (SPEC §2 "Scrubbing").
+//! Secret scrubbing (README, "Classification rules": the `error_message` paragraph).
 //!
 //! Every credential in a piece of free text becomes [`REDACTED`]; ordinary text (paths, stack
 //! traces, URLs without credentials, commit ids, UUIDs, words such as `task-force` or
@@ -139,7 +139,7 @@ const fn key(needles: &'static [&'static str], before: Before, class: Class, min
     }
 }
 
-/// The credential families of SPEC §2, plus a few well-known key shapes (Google `AIza…`, Stripe,
+/// The credential families (README, "Classification rules"), plus a few well-known key shapes (Google `AIza…`, Stripe,
 /// Hugging Face, npm). Candidates are tried leftmost first; a redacted span hides the candidates
 /// inside it.
 static FAMILIES: &[Family] = &[
@@ -348,7 +348,7 @@ impl Candidates {
     }
 }
 
-/// Replaces every secret (SPEC §2 Scrubbing families + the given literal `secrets`) by
+/// Replaces every secret (the families + the given literal `secrets`) by
 /// [`REDACTED`]. Empty secrets, and secrets that are part of the `[REDACTED]` marker itself, are
 /// ignored. Returns `Cow::Borrowed` when nothing matched.
 pub fn scrub<'a>(text: &'a str, secrets: &Secrets) -> Cow<'a, str> {

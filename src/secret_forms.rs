@@ -1,4 +1,4 @@
-//! The encoded forms of a literal secret (SPEC §2 "Scrubbing"): error texts quote request bodies
+//! The encoded forms of a literal secret (README, "Classification rules": the `error_message` paragraph): error texts quote request bodies
 //! (JSON) and URLs (percent-encoding), so the callback token can appear there written differently.
 //! [`FORMS`] lists how common encoders write it; [`encoded_forms`] gives each distinct form that
 //! differs from the secret, for the scrubber to remove as literal needles.

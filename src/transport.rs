@@ -1,4 +1,4 @@
-//! One HTTP attempt (SPEC §4): the client with its TLS roots and no redirects, the hard deadline,
+//! One HTTP attempt (README, "Behaviour"): the client with its TLS roots and no redirects, the hard deadline,
 //! and the status turned into a verdict by `retry`. Async, run on the background runtime;
 //! nothing here touches the JS thread.
 

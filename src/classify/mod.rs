@@ -1,4 +1,4 @@
-//! Classification of an agent session's result message (SPEC §2).
+//! Classification of an agent session's result message (README, "Classification rules").
 //!
 //! Input: the fields of the SDK result message that matter ([`ResultMessage`]). Output: the
 //! `error_type` contract value (five values), a finer `error_detail` code, the scrubbed and

@@ -1,4 +1,4 @@
-//! Reporter options, their defaults (SPEC §5) and the range checks of `configure`.
+//! Reporter options, their defaults (README, "Behaviour") and the range checks of `configure`.
 
 use super::{LogLevel, Logger};
 use crate::context::HostAllowList;

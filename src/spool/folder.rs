@@ -1,5 +1,5 @@
 //! The spool folder as a handle, not a path: every file is opened relative to the folder that
-//! was checked, is never followed through a link, and must be a regular file (SPEC §7).
+//! was checked, is never followed through a link, and must be a regular file (README, "Durable spool").
 //!
 //! - Only a folder that does not exist is created (mode 0700, missing parents too); an existing
 //!   path is never `chmod`ed. A folder owned by another user, or that group or others may write

@@ -1,4 +1,4 @@
-//! The spool folder as hostile ground (SPEC §7), with real files, links, FIFOs, sockets, a
+//! The spool folder as hostile ground (README, "Durable spool"), with real files, links, FIFOs, sockets, a
 //! foreign owner and a full disk. Tests that need root (chown, mount) print why they skip.
 
 use super::tests::{event_at, restored, temp_dir, write_now};
