@@ -28,7 +28,3 @@ fn proptest_cases(default: u32) -> u32 {
         .and_then(|value| value.parse().ok())
         .unwrap_or(default)
 }
-
-// Reporter and transport against real loopback servers (no mocked HTTP client).
-#[cfg(test)]
-mod loopback_tests;

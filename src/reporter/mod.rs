@@ -12,6 +12,7 @@
 //! | `spooling.rs` | the reporter's side of the durable spool |
 //! | `slots.rs` | the resizable limit of requests in flight |
 //! | `options.rs`, `logger.rs`, `stats.rs`, `outcome.rs`, `runtime.rs` | what they say |
+//! | `tests.rs` | the reporter end to end against real HTTP servers on 127.0.0.1 |
 
 mod capture;
 mod flush;
@@ -23,6 +24,9 @@ mod runtime;
 mod slots;
 mod spooling;
 mod stats;
+// The reporter against real loopback servers (no mocked HTTP client).
+#[cfg(test)]
+mod tests;
 mod worker;
 
 pub use logger::{Level, LogLevel, Logger};

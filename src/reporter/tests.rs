@@ -1,13 +1,13 @@
-//! End-to-end tests of the reporter core against real HTTP servers on 127.0.0.1.
+//! The reporter end to end, against real HTTP servers on 127.0.0.1.
 //!
 //! The server is hyper's HTTP/1.1 server (already in the tree through reqwest): it records each
 //! request and answers the next scripted status (0 means "never answer"), and counts the
 //! connections the client closes. Nothing in the client is mocked.
 
+use super::{FlushResult, Logger, Options, OutcomeKind, Reporter};
 use crate::classify::ResultMessage;
 use crate::context::{HeaderSet, HeaderValue};
 use crate::event::SessionInfo;
-use crate::reporter::{FlushResult, Logger, Options, OutcomeKind, Reporter};
 use crate::retry::RetryPolicy;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -333,4 +333,25 @@ async fn a_held_event_is_scrubbed_with_the_token_before_it_is_cut() {
     let expected = format!("{}[REDACTED]", "x".repeat(490));
     assert_eq!(body["error_message"], expected[..500]);
     assert_eq!(reporter.stats().held, 0);
+}
+
+#[tokio::test]
+async fn a_flush_waits_only_for_the_events_queued_before_it() {
+    let (address, _, _) = serve(vec![HANG]).await;
+    let reporter = reporter_for(address, Duration::from_secs(30));
+    report(&reporter, "before");
+    let flush = reporter.flush(Duration::from_millis(200));
+    report(&reporter, "after");
+    report(&reporter, "after-too");
+    assert_eq!(
+        flush.await,
+        FlushResult {
+            completed: false,
+            pending: 1
+        }
+    );
+    assert_eq!(reporter.stats().queued, 3);
+    let stopped = reporter.shutdown(Duration::from_millis(10)).await;
+    assert_eq!(stopped.pending, 3);
+    assert_eq!(reporter.stats().abandoned, 3);
 }
