@@ -19,7 +19,9 @@ function runScript(source: string): { stdout: string; status: number } {
 }
 
 describe('containment', () => {
-  it('turns a forced internal panic into an outcome and an error log line (debug builds)', () => {
+  // The forced panic is a test hook: built with `--features test-hooks` (`npm run build:debug`,
+  // scripts/test.sh), never into a release build.
+  it('turns a forced internal panic into an outcome and an error log line (test-hooks builds)', () => {
     const { stdout } = runScript(`
       const { TelemetryReporter } = require('cyrus-telemetry')
       const lines = []
@@ -29,7 +31,7 @@ describe('containment', () => {
       setTimeout(() => console.log(JSON.stringify({ outcome, after, lines })), 100)
     `)
     const { outcome, after, lines } = JSON.parse(stdout)
-    expect(outcome.outcome).toBe('invalid_input')
+    expect(outcome.outcome, 'no forced panic: build the addon with `npm run build:debug` (the test-hooks feature)').toBe('invalid_input')
     expect(outcome.reason).toMatch(/internal error/)
     expect(after.outcome).toBe('held')
     expect(lines.filter(([level]: [string]) => level === 'error')).toHaveLength(1)

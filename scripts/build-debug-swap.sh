@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
-npx napi build --platform --output-dir "$out" >/dev/null
+npx napi build --platform --features test-hooks --output-dir "$out" >/dev/null
 mv -f "$out"/cyrus-telemetry.*.node ./
 cp "$out"/index.js "$out"/index.d.ts ./
 rm -rf "$out"

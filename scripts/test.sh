@@ -10,15 +10,17 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy -D warnings"
 cargo clippy --all-targets -- -D warnings
+# The core alone, as bench/classify and fuzz build it: no napi, no binding.
+cargo clippy --lib --no-default-features -- -D warnings
 
-echo "== napi build (debug)"
+echo "== napi build (debug, with the test hooks)"
 snapshot=target/generated-before
 rm -rf "$snapshot" && mkdir -p "$snapshot"
 cp index.js index.d.ts "$snapshot/"
-npx napi build --platform
+npm run --silent build:debug
 
-echo "== cargo test"
-cargo test
+echo "== cargo test (the core, without napi)"
+cargo test --no-default-features
 
 echo "== typecheck (cyrus wiring example)"
 npm run --silent typecheck

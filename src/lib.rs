@@ -1,7 +1,9 @@
 //! cyrus-telemetry: agent-session error telemetry for the cyrus edge worker.
 //!
 //! The core modules are plain Rust, tested with `cargo test` without Node; [`binding`] is the
-//! only module that knows about N-API.
+//! only module that knows about N-API, and is built only with the `node` feature (a default one:
+//! `cargo test --no-default-features`, `fuzz/` and `bench/classify` build the core without
+//! napi).
 
 pub mod classify;
 pub mod context;
@@ -17,7 +19,7 @@ pub mod timefmt;
 pub mod transport;
 
 // Unit tests exercise the core alone; the binding is covered by vitest over the built addon.
-#[cfg(not(test))]
+#[cfg(all(feature = "node", not(test)))]
 mod binding;
 
 /// Property-test cases: `default`, or `PROPTEST_CASES` for a longer run.

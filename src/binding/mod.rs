@@ -218,9 +218,9 @@ fn contained<T>(reporter: &Reporter, fallback: impl FnOnce() -> T, body: impl Fn
     })
 }
 
-/// In debug builds only, a report for this session id panics inside the export, so that a test
-/// can prove the boundary contains it.
-#[cfg(debug_assertions)]
+/// In builds with the `test-hooks` feature only, a report for this session id panics inside the
+/// export, so that a test can prove the boundary contains it.
+#[cfg(feature = "test-hooks")]
 const FORCED_PANIC_SESSION: &str = "__cyrus_telemetry_forced_panic__";
 
 fn report(
@@ -248,7 +248,7 @@ fn internal_error_outcome() -> ReportOutcome {
 }
 
 fn report_input(reporter: &Reporter, input: ReportInput, stop_requested: bool) -> ReportOutcome {
-    #[cfg(debug_assertions)]
+    #[cfg(feature = "test-hooks")]
     if matches!(&input, Ok((session, _)) if session.session_id == FORCED_PANIC_SESSION) {
         panic!("forced panic for session {FORCED_PANIC_SESSION}");
     }

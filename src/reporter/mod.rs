@@ -34,7 +34,7 @@ pub use options::{disabled_by_environment, whole_number, OptionError, Options, O
 pub use outcome::{Outcome, OutcomeKind, ReportInput};
 pub use runtime::runtime;
 // For the binding's `TelemetryStats` (the binding is not built for unit tests).
-#[cfg(not(test))]
+#[cfg(all(feature = "node", not(test)))]
 pub(crate) use stats::stats_fields;
 pub use stats::{FlushResult, Stats};
 

@@ -42,7 +42,7 @@ macro_rules! stats_fields {
         }
     };
 }
-#[cfg(not(test))]
+#[cfg(all(feature = "node", not(test)))]
 pub(crate) use stats_fields;
 
 macro_rules! define_counters {
