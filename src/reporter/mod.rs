@@ -30,7 +30,10 @@ mod tests;
 mod worker;
 
 pub use logger::{Level, LogLevel, Logger};
-pub use options::{disabled_by_environment, whole_number, OptionError, Options, OptionsPatch};
+pub use options::{
+    disabled_by_environment, whole_number, OptionError, OptionKind, OptionSpec, OptionValue,
+    Options, OptionsPatch, WholeRange, OPTIONS,
+};
 pub use outcome::{Outcome, OutcomeKind, ReportInput};
 pub use runtime::runtime;
 // For the binding's `TelemetryStats` (the binding is not built for unit tests).
