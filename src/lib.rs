@@ -10,6 +10,7 @@ pub mod context;
 pub mod event;
 mod needles;
 mod priority;
+pub mod reading;
 pub mod reporter;
 pub mod retry;
 pub mod scrub;
