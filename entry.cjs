@@ -1,86 +1,57 @@
 'use strict'
-// The package entry: the generated loader (index.js) with a fast path for reportSessionError.
+// The package entry: the `TelemetryReporter` class and the module-level functions, over the
+// generated loader (index.js, through load.cjs).
 //
-// reportSessionError runs on the JS thread for every completed session. Reading the few fields
-// the SPEC names here, in JavaScript, and handing plain values to the addon is several times
-// cheaper than reading them one by one through N-API, and so is unpacking one string instead
-// of building the outcome object property by property (BENCHMARKS.md). Classification,
-// scrubbing, queueing and delivery all stay in Rust. Input this cannot read plainly (a getter
-// that throws, a Proxy that refuses) goes through the native path, which reads it defensively.
+// The addon takes plain values only; read.cjs is the one place that reads the caller's values
+// (each property once, bounded, never throwing) and hands them over. This file gives those
+// internal, `__`-named methods of the native class their public names and shapes (declared in
+// index.d.ts, from src/binding/header.d.ts), and unpacks the outcome of reportSessionError,
+// which comes back as one string: far cheaper through N-API than an object built property by
+// property (BENCHMARKS.md).
 
 const binding = require('./load.cjs') // index.js, with one clear error when no binary fits
+const { report, classify, readHeaders, readOptions, readTimeout, outcomeSeparator } = require('./read.cjs')
 
-const SEPARATOR = '\t'
-
-const text = (value) => (typeof value === 'string' ? value : undefined)
-
-/** The string entries of `errors` (the array itself when it holds only strings). */
-function stringErrors(errors) {
-  if (!Array.isArray(errors)) return undefined
-  for (let index = 0; index < errors.length; index++) {
-    if (typeof errors[index] !== 'string') return errors.filter((entry) => typeof entry === 'string')
-  }
-  return errors
-}
+const NativeReporter = binding.TelemetryReporter
 
 /** `outcome⇥eventId⇥errorType⇥errorDetail⇥reason` → the outcome object, empty fields omitted. */
-function unpack(packed) {
-  const fields = packed.split(SEPARATOR)
+function unpackOutcome(packed) {
+  const fields = packed.split(outcomeSeparator)
   const outcome = { outcome: fields[0] }
   if (fields[1]) outcome.eventId = fields[1]
   if (fields[2]) outcome.errorType = fields[2]
   if (fields[3]) outcome.errorDetail = fields[3]
-  if (fields.length > 4 && fields[4]) outcome.reason = fields.slice(4).join(SEPARATOR)
+  if (fields.length > 4 && fields[4]) outcome.reason = fields.slice(4).join(outcomeSeparator)
   return outcome
 }
 
 /**
- * Reads what the native path reads, with the same rules: strings only, `is_error === true`,
- * `options.sessionId ?? session.id`, `issueContext` first, then the deprecated fallbacks.
- */
-function reportFast(target, reportFields, nativeReport, session, result, options) {
-  if (session === null || typeof session !== 'object' || result === null || typeof result !== 'object') {
-    return nativeReport.call(target, session, result, options)
-  }
-  let packed
-  try {
-    const hasOptions = options !== null && typeof options === 'object'
-    const context = session.issueContext
-    const issueContext = context !== null && typeof context === 'object' ? context : undefined
-    let issueIdentifier = issueContext && text(issueContext.issueIdentifier)
-    if (issueIdentifier === undefined) {
-      const issue = session.issue
-      issueIdentifier = issue !== null && typeof issue === 'object' ? text(issue.identifier) : undefined
-    }
-    const createdAt = session.createdAt
-    packed = reportFields.call(
-      target,
-      (hasOptions && text(options.sessionId)) || text(session.id),
-      typeof createdAt === 'number' ? createdAt : undefined,
-      (issueContext && text(issueContext.issueId)) ?? text(session.issueId),
-      issueIdentifier,
-      text(result.subtype),
-      result.is_error === true,
-      text(result.result),
-      stringErrors(result.errors),
-      hasOptions && options.stopRequested === true,
-    )
-  } catch {
-    return nativeReport.call(target, session, result, options)
-  }
-  return unpack(packed)
-}
-
-const nativeMethod = binding.TelemetryReporter.prototype.reportSessionError
-const methodFields = binding.TelemetryReporter.prototype.__reportFields
-
-/**
- * The native class with the fast path. A JS class also makes calling it without `new` the
+ * The reporter callers construct. Being a JS class also makes calling it without `new` the
  * language's own TypeError (the native constructor would throw a plain Error).
  */
-class TelemetryReporter extends binding.TelemetryReporter {
+class TelemetryReporter extends NativeReporter {
+  constructor(options) {
+    super(...readOptions(options))
+  }
+
+  setCallbackContext(headersOrContext) {
+    return this.__setCallbackContext(...readHeaders(headersOrContext))
+  }
+
   reportSessionError(session, result, options) {
-    return reportFast(this, methodFields, nativeMethod, session, result, options)
+    return unpackOutcome(report(this, session, result, options))
+  }
+
+  classifySessionError(result, options) {
+    return classify(this, result, options)
+  }
+
+  flush(timeoutMs) {
+    return this.__flush(readTimeout(timeoutMs))
+  }
+
+  shutdown(timeoutMs) {
+    return this.__shutdown(readTimeout(timeoutMs))
   }
 }
 
@@ -90,25 +61,27 @@ class TelemetryReporter extends binding.TelemetryReporter {
 // after `shutdown()`.
 let moduleReporter
 let moduleShutDown = false
-const moduleReporterNow = () => (moduleReporter ??= new binding.TelemetryReporter())
+const moduleReporterNow = () => (moduleReporter ??= new TelemetryReporter())
+
+function configure(options) {
+  if (moduleReporter === undefined) {
+    moduleReporter = new TelemetryReporter(options)
+  } else if (moduleShutDown) {
+    // A fresh reporter that starts from the options of the one shut down.
+    moduleReporter = Reflect.construct(NativeReporter, [...readOptions(options), moduleReporter], TelemetryReporter)
+    moduleShutDown = false
+  } else {
+    moduleReporter.__configure(...readOptions(options))
+  }
+}
 
 module.exports = {
-  ...binding,
   TelemetryReporter,
-  configure(options) {
-    if (moduleReporter === undefined) {
-      moduleReporter = new binding.TelemetryReporter(options)
-    } else if (moduleShutDown) {
-      moduleReporter = moduleReporter.__successor(options)
-      moduleShutDown = false
-    } else {
-      moduleReporter.__configure(options)
-    }
-  },
+  configure,
   setCallbackContext: (headersOrContext) => moduleReporterNow().setCallbackContext(headersOrContext),
+  extractCallbackContext: (headers) => binding.__extractCallbackContext(...readHeaders(headers)),
   classifySessionError: (result, options) => moduleReporterNow().classifySessionError(result, options),
-  reportSessionError: (session, result, options) =>
-    reportFast(moduleReporterNow(), methodFields, nativeMethod, session, result, options),
+  reportSessionError: (session, result, options) => moduleReporterNow().reportSessionError(session, result, options),
   flush: (timeoutMs) => moduleReporterNow().flush(timeoutMs),
   shutdown(timeoutMs) {
     const reporter = moduleReporterNow()
@@ -116,4 +89,5 @@ module.exports = {
     return reporter.shutdown(timeoutMs)
   },
   stats: () => moduleReporterNow().stats(),
+  __napiBindingTarget: binding.__napiBindingTarget,
 }

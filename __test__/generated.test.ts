@@ -34,4 +34,18 @@ describe('generated bindings', () => {
       expect(dts.slice(Math.max(0, at - 400), at), `doc comment before ${name}`).toMatch(/\*\/\s*$/)
     }
   })
+
+  it('index.d.ts documents every method of TelemetryReporter', () => {
+    // The methods the package entry implements are declared on an interface that merges with
+    // the generated class (its constructor and stats()).
+    const dts = readFileSync(join(root, 'index.d.ts'), 'utf8')
+    const declarations = [/export interface TelemetryReporter \{[^]*?\n\}/, /export declare class TelemetryReporter \{[^]*?\n\}/]
+      .map((pattern) => pattern.exec(dts)?.[0] ?? '')
+      .join('\n')
+    for (const method of ['constructor', 'setCallbackContext', 'reportSessionError', 'classifySessionError', 'flush', 'shutdown', 'stats']) {
+      const at = declarations.indexOf(`  ${method}(`)
+      expect(at, method).toBeGreaterThan(0)
+      expect(declarations.slice(0, at), `doc comment before ${method}`).toMatch(/\*\/\s*$/)
+    }
+  })
 })

@@ -95,7 +95,7 @@ describe('platform packages', () => {
 describe('npm pack', () => {
   it('includes the entry files and every locally built binary, nothing from the sources', () => {
     const packed = packedFiles()
-    for (const file of ['package.json', 'entry.cjs', 'load.cjs', 'index.js', 'index.mjs', 'index.d.ts']) {
+    for (const file of ['package.json', 'entry.cjs', 'read.cjs', 'load.cjs', 'index.js', 'index.mjs', 'index.d.ts']) {
       expect(packed).toContain(file)
     }
     const built = readdirSync(root).filter((file) => file.startsWith(`${pkg.napi.binaryName}.`) && isBinary(file))

@@ -1,9 +1,9 @@
 //! The shapes JavaScript sees (`#[napi(object)]`, typed in index.d.ts) and the conversions of
-//! the core's results into them.
+//! the core's results into them. `TelemetryOptions` is in `options.rs`, with the option table.
 
 use crate::classify::Classification;
 use crate::context::SetStatus;
-use crate::reporter::{stats_fields, FlushResult, Outcome, Stats};
+use crate::reporter::{stats_fields, FlushResult, Stats};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -29,8 +29,8 @@ pub struct SetContextResult {
     pub reason: Option<String>,
 }
 
-// Declares a TypeScript shape for index.d.ts; values are read field by field (never
-// through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
+// Declares a TypeScript shape for index.d.ts; the package entry reads these values field by
+// field (read.cjs), never through this struct.
 #[allow(dead_code)]
 /// Options of `classifySessionError`.
 #[napi(object)]
@@ -53,8 +53,8 @@ pub struct SessionErrorClassification {
     pub resets_at: Option<String>,
 }
 
-// Declares a TypeScript shape for index.d.ts; values are read field by field (never
-// through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
+// Declares a TypeScript shape for index.d.ts; the package entry reads these values field by
+// field (read.cjs), never through this struct.
 #[allow(dead_code)]
 /// Options of `reportSessionError`.
 #[napi(object)]
@@ -65,8 +65,8 @@ pub struct ReportOptions {
     pub session_id: Option<String>,
 }
 
-// Declares a TypeScript shape for index.d.ts; values are read field by field (never
-// through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
+// Declares a TypeScript shape for index.d.ts; the package entry reads these values field by
+// field (read.cjs), never through this struct.
 #[allow(dead_code)]
 /// The fields read of cyrus's `CyrusAgentSession`; every other property (the live agent runner
 /// among them) is never touched.
@@ -86,8 +86,8 @@ pub struct CyrusAgentSessionLike {
     pub issue: Option<Unknown<'static>>,
 }
 
-// Declares a TypeScript shape for index.d.ts; values are read field by field (never
-// through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
+// Declares a TypeScript shape for index.d.ts; the package entry reads these values field by
+// field (read.cjs), never through this struct.
 #[allow(dead_code)]
 /// The fields read of an SDK result message (`SDKResultMessage` of
 /// `@anthropic-ai/claude-agent-sdk`, or what cyrus's Codex, Gemini and Cursor runners build).
@@ -105,6 +105,9 @@ pub struct SdkResultMessageLike {
     pub errors: Option<Vec<String>>,
 }
 
+// Declares a TypeScript shape for index.d.ts; the package entry builds it from the packed
+// outcome (report.rs).
+#[allow(dead_code)]
 /// What `reportSessionError` did with the result. Never thrown: always returned.
 #[napi(object)]
 pub struct ReportOutcome {
@@ -146,60 +149,6 @@ macro_rules! define_telemetry_stats {
 }
 stats_fields!(define_telemetry_stats);
 
-// Declares a TypeScript shape for index.d.ts; values are read field by field (never
-// through this struct) so that a throwing getter or a Proxy cannot throw into the caller.
-#[allow(dead_code)]
-/// Options of `new TelemetryReporter(options)` and `configure(options)`; all optional.
-/// Out-of-range values throw a `TypeError` naming the option.
-#[napi(object)]
-pub struct TelemetryOptions {
-    /// Events accepted but not finished (waiting, in flight or waiting to retry). Default 1024.
-    pub queue_capacity: Option<u32>,
-    /// Events held before a callback context arrives (oldest dropped). Default 256.
-    pub held_capacity: Option<u32>,
-    /// Requests in flight. Default 8.
-    pub max_concurrency: Option<u32>,
-    /// Hard deadline of one attempt (connect, request, status and headers). Default 10000.
-    pub request_timeout_ms: Option<u32>,
-    /// Attempts per event, the first included. Default 4.
-    pub max_attempts: Option<u32>,
-    /// First retry backoff, doubled per attempt with ±20 % jitter. Default 1000.
-    pub backoff_base_ms: Option<u32>,
-    /// Backoff cap. Default 30000.
-    pub backoff_max_ms: Option<u32>,
-    /// Clamp on a server's `Retry-After`. Default 60000.
-    pub retry_after_max_ms: Option<u32>,
-    /// Callback host allow-list: exact hosts and `*.suffix` patterns. Default: any host.
-    pub allowed_hosts: Option<Vec<String>>,
-    /// A cyrus `ILogger` (`debug`/`info`/`warn`/`error`) or `(level, message) => void`.
-    /// Called on the JS thread; never keeps the process alive. Default: warnings and errors to
-    /// stderr, prefixed `[cyrus-telemetry]`.
-    #[napi(
-        ts_type = "{ debug(message: string, ...args: any[]): void; info(message: string, ...args: any[]): void; warn(message: string, ...args: any[]): void; error(message: string, ...args: any[]): void; getLevel?(): number } | ((level: 'debug' | 'info' | 'warn' | 'error', message: string) => void)"
-    )]
-    pub logger: Option<Unknown<'static>>,
-    /// Lines below this level are never formatted and never sent to the logger. Default: what
-    /// the logger's `getLevel()` returns (cyrus's `LogLevel`, read when the logger is given),
-    /// else `CYRUS_LOG_LEVEL`, else `"info"`. The default stderr logger prints warnings and
-    /// errors only, unless this option asks for more.
-    #[napi(ts_type = "'debug' | 'info' | 'warn' | 'error' | 'silent'")]
-    pub log_level: Option<String>,
-    /// Report nothing. Default: `CYRUS_TELEMETRY_DISABLED=1`.
-    pub disabled: Option<bool>,
-    /// PEM certificate(s) trusted in addition to the system roots, for a private control plane.
-    pub extra_ca_certs: Option<String>,
-    /// Folder of the durable spool: events survive a restart and are delivered by the next
-    /// process with their original `event_id`. Unset: memory only, nothing touches the disk.
-    /// For the edge worker: a folder under the cyrus home, e.g. `~/.cyrus/telemetry-spool`.
-    pub spool_dir: Option<String>,
-    /// Spooled events kept at most (oldest dropped). Default 1000.
-    pub spool_max_events: Option<u32>,
-    /// Spool bytes kept at most (oldest dropped). Default 4194304 (4 MiB).
-    pub spool_max_bytes: Option<u32>,
-    /// Spooled events older than this are discarded at start. Default 604800000 (7 days).
-    pub spool_max_age_ms: Option<f64>,
-}
-
 // ---------------------------------------------------------------------------------------------
 // core → JS
 
@@ -216,16 +165,6 @@ pub(super) fn classification_object(classification: Classification) -> SessionEr
         error_detail: classification.detail.to_owned(),
         error_message: classification.message,
         resets_at: classification.resets_at,
-    }
-}
-
-pub(super) fn outcome_object(outcome: Outcome) -> ReportOutcome {
-    ReportOutcome {
-        outcome: outcome.kind.as_str().to_owned(),
-        event_id: outcome.event_id,
-        error_type: outcome.error_type.map(str::to_owned),
-        error_detail: outcome.error_detail.map(str::to_owned),
-        reason: outcome.reason,
     }
 }
 

@@ -1,46 +1,36 @@
-//! JS options → the core's [`OptionsPatch`], the logger among them, and option errors as
-//! `TypeError`s.
+//! Options: their shape in `index.d.ts` and the values the package entry (`read.cjs`) read,
+//! both from the one option table (`crate::option_table!`); the logger as a threadsafe
+//! function; option errors as `TypeError`s.
 
-use super::read::{
-    array_elements, boolean, clear_exception, is_object, number, property, string, type_of,
-    MAX_HEADER_KEYS,
-};
-use crate::reporter::{LogLevel, Logger, OptionError, OptionsPatch};
+use crate::reporter::{LogLevel, Logger, OptionError, OptionValue, OptionsPatch};
 use napi::bindgen_prelude::*;
-use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use std::ffi::CStr;
-use std::ptr;
+use napi_derive::napi;
 
-fn type_error(env: &Env, message: &str) -> Error {
-    let _ = env.throw_type_error(message, None);
-    Error::new(Status::PendingException, message.to_owned())
+/// An option's value as the entry hands it over, already of its kind's JavaScript type.
+pub(super) type OptionInput = Either4<f64, bool, String, Vec<String>>;
+
+/// The logger as the entry hands it over: the caller's logger wrapped in one `(level, message)`
+/// function that dispatches to it and swallows what it throws.
+pub(super) type LoggerFunction<'env> = Function<'env, FnArgs<(String, String)>, ()>;
+
+/// What the entry read of an options object.
+pub(super) struct OptionReadings<'env> {
+    /// The options given, by JavaScript name, with `values`.
+    pub(super) names: Vec<String>,
+    pub(super) values: Vec<OptionInput>,
+    /// The first option (or `options` itself) whose value has the wrong JavaScript type.
+    pub(super) wrong_type: Option<String>,
+    pub(super) logger: Option<LoggerFunction<'env>>,
+    /// What the logger's `getLevel()` answered (a cyrus `LogLevel` number).
+    pub(super) logger_level: Option<f64>,
 }
-
-pub(super) fn option_error(env: &Env, error: OptionError) -> Error {
-    type_error(env, &error.to_string())
-}
-
-fn wrong_type(option: &'static str, expected: &str) -> OptionError {
-    OptionError {
-        option,
-        message: format!("must be {expected}"),
-    }
-}
-
-/// Wraps a logger once, in JS, so that the background thread only ever calls one function:
-/// it dispatches `(level, message)` to a `(level, message)` function or to an ILogger's method
-/// (with its `this`), and swallows what a logger throws — an exception thrown from a
-/// threadsafe-function callback would otherwise be uncaught and end the process.
-const SAFE_LOGGER: &str = r#"(logger) => typeof logger === 'function'
-  ? (level, message) => { try { logger(level, message) } catch {} }
-  : (level, message) => { try { const log = logger[level]; if (typeof log === 'function') log.call(logger, message) } catch {} }"#;
 
 /// Log lines waiting for the JavaScript thread at most; a flood beyond it is dropped and counted
 /// (`logLinesDropped`), never queued without bound.
 const LOG_QUEUE_LINES: usize = 1024;
 
-type LogFunction = ThreadsafeFunction<
+type LogSink = ThreadsafeFunction<
     FnArgs<(String, String)>,
     (),
     FnArgs<(String, String)>,
@@ -50,148 +40,106 @@ type LogFunction = ThreadsafeFunction<
     LOG_QUEUE_LINES,
 >;
 
-fn is_logger(env: sys::napi_env, value: sys::napi_value) -> bool {
-    match type_of(env, value) {
-        ValueType::Function => true,
-        ValueType::Object => [c"debug", c"info", c"warn", c"error"].iter().any(|key| {
-            property(env, value, key)
-                .is_some_and(|method| type_of(env, method) == ValueType::Function)
-        }),
-        _ => false,
-    }
+/// Throws `error` as a `TypeError`, the only thing the addon throws.
+pub(super) fn option_error(env: &Env, error: OptionError) -> Error {
+    let message = error.to_string();
+    let _ = env.throw_type_error(&message, None);
+    Error::new(Status::PendingException, message)
 }
 
-/// A cyrus `ILogger` object or a `(level, message) => void` function, as a core [`Logger`]
-/// backed by a weak threadsafe function: logging never keeps Node alive.
-fn read_logger(
-    env: sys::napi_env,
-    value: sys::napi_value,
-) -> std::result::Result<Logger, OptionError> {
-    let not_a_logger = || {
-        wrong_type(
-            "logger",
-            "an ILogger object (debug/info/warn/error) or a (level, message) function",
-        )
-    };
-    if !is_logger(env, value) {
-        return Err(not_a_logger());
+/// The options patch the readings describe, or the first error in them.
+pub(super) fn options_patch(
+    readings: OptionReadings<'_>,
+) -> std::result::Result<OptionsPatch, OptionError> {
+    if let Some(name) = readings.wrong_type {
+        return Err(OptionError::wrong_type(&name));
     }
-    let sink = (|| -> Result<LogFunction> {
-        let wrap: Function<Unknown, Unknown> = Env::from_raw(env).run_script(SAFE_LOGGER)?;
-        // SAFETY: value is the logger of env's current scope.
-        let wrapped = wrap.call(unsafe { Unknown::from_raw_unchecked(env, value) })?;
-        // SAFETY: the wrapper returns a function.
-        let function = unsafe {
-            Function::<FnArgs<(String, String)>, ()>::from_napi_value(env, wrapped.raw())
-        }?;
-        function
-            .build_threadsafe_function()
-            .weak::<true>()
-            .max_queue_size::<LOG_QUEUE_LINES>()
-            .build()
-    })()
-    .map_err(|_| {
-        clear_exception(env);
-        not_a_logger()
-    })?;
-    let logger = Logger::new(move |level, message| {
+    let mut patch = OptionsPatch::default();
+    for (name, value) in readings.names.iter().zip(readings.values) {
+        let value = match value {
+            Either4::A(number) => OptionValue::Number(number),
+            Either4::B(flag) => OptionValue::Flag(flag),
+            Either4::C(text) => OptionValue::Text(text),
+            Either4::D(texts) => OptionValue::Texts(texts),
+        };
+        patch.set(name, value)?;
+    }
+    if let Some(function) = readings.logger {
+        let logger = logger(function).map_err(|_| OptionError::wrong_type("logger"))?;
+        patch.logger = Some(match readings.logger_level.and_then(LogLevel::from_cyrus) {
+            Some(level) => logger.with_level(level),
+            None => logger,
+        });
+    }
+    Ok(patch)
+}
+
+/// The wrapped logger as a core [`Logger`], backed by a weak threadsafe function: logging never
+/// keeps Node alive, and a full queue drops the line (counted by the reporter).
+fn logger(function: LoggerFunction<'_>) -> Result<Logger> {
+    let sink: LogSink = function
+        .build_threadsafe_function()
+        .weak::<true>()
+        .max_queue_size::<LOG_QUEUE_LINES>()
+        .build()?;
+    Ok(Logger::new(move |level, message| {
         let status = sink.call(
             (level.as_str().to_owned(), message.to_owned()).into(),
             ThreadsafeFunctionCallMode::NonBlocking,
         );
         status != Status::QueueFull
-    });
-    Ok(match logger_level(env, value) {
-        Some(level) => logger.with_level(level),
-        None => logger,
-    })
+    }))
 }
 
-/// What a cyrus `ILogger`'s `getLevel()` returns now, if it has one and it answers a level.
-fn logger_level(env: sys::napi_env, logger: sys::napi_value) -> Option<LogLevel> {
-    let get_level = property(env, logger, c"getLevel")
-        .filter(|method| type_of(env, *method) == ValueType::Function)?;
-    let mut result = ptr::null_mut();
-    // SAFETY: logger and get_level belong to env's current scope; no arguments are passed.
-    let status =
-        unsafe { sys::napi_call_function(env, logger, get_level, 0, ptr::null(), &mut result) };
-    if status != sys::Status::napi_ok {
-        clear_exception(env);
-        return None;
-    }
-    number(env, result).and_then(LogLevel::from_cyrus)
-}
-
-pub(super) fn read_options(
-    env: sys::napi_env,
-    options: Option<sys::napi_value>,
-) -> std::result::Result<OptionsPatch, OptionError> {
-    let mut patch = OptionsPatch::default();
-    let Some(options) = options.filter(|options| {
-        !matches!(
-            type_of(env, *options),
-            ValueType::Undefined | ValueType::Null
-        )
-    }) else {
-        return Ok(patch);
+/// The TypeScript type of an option of each kind, as a field of `TelemetryOptions`: its Rust
+/// type (which napi-derive maps) and, where that says too little, `ts_type`.
+macro_rules! define_telemetry_options {
+    ($($field:ident $name:literal: $kind:ident $(= $default:literal in $min:literal..=$max:literal)?, $doc:literal;)*) => {
+        define_telemetry_options!(@fields [] $($field $name $kind $doc;)*);
     };
-    if !is_object(env, options) {
-        return Err(OptionError {
-            option: "options",
-            message: "must be an object".into(),
-        });
-    }
-    let numbers: [(&'static CStr, &mut Option<f64>); 11] = [
-        (c"queueCapacity", &mut patch.queue_capacity),
-        (c"heldCapacity", &mut patch.held_capacity),
-        (c"maxConcurrency", &mut patch.max_concurrency),
-        (c"requestTimeoutMs", &mut patch.request_timeout_ms),
-        (c"maxAttempts", &mut patch.max_attempts),
-        (c"backoffBaseMs", &mut patch.backoff_base_ms),
-        (c"backoffMaxMs", &mut patch.backoff_max_ms),
-        (c"retryAfterMaxMs", &mut patch.retry_after_max_ms),
-        (c"spoolMaxEvents", &mut patch.spool_max_events),
-        (c"spoolMaxBytes", &mut patch.spool_max_bytes),
-        (c"spoolMaxAgeMs", &mut patch.spool_max_age_ms),
-    ];
-    for (key, slot) in numbers {
-        if let Some(value) = property(env, options, key) {
-            let name = key.to_str().unwrap_or("options");
-            *slot = Some(number(env, value).ok_or_else(|| wrong_type(name, "a number"))?);
+    (@fields [$($done:tt)*] $field:ident $name:literal Count $doc:literal; $($rest:tt)*) => {
+        define_telemetry_options!(@fields [$($done)* #[doc = $doc] #[napi(js_name = $name)] pub $field: Option<f64>,] $($rest)*);
+    };
+    (@fields [$($done:tt)*] $field:ident $name:literal Millis $doc:literal; $($rest:tt)*) => {
+        define_telemetry_options!(@fields [$($done)* #[doc = $doc] #[napi(js_name = $name)] pub $field: Option<f64>,] $($rest)*);
+    };
+    (@fields [$($done:tt)*] $field:ident $name:literal HostPatterns $doc:literal; $($rest:tt)*) => {
+        define_telemetry_options!(@fields [$($done)* #[doc = $doc] #[napi(js_name = $name)] pub $field: Option<Vec<String>>,] $($rest)*);
+    };
+    (@fields [$($done:tt)*] $field:ident $name:literal Logger $doc:literal; $($rest:tt)*) => {
+        define_telemetry_options!(@fields [$($done)*
+            #[doc = $doc]
+            #[napi(js_name = $name, ts_type = "{ debug(message: string, ...args: any[]): void; info(message: string, ...args: any[]): void; warn(message: string, ...args: any[]): void; error(message: string, ...args: any[]): void; getLevel?(): number } | ((level: 'debug' | 'info' | 'warn' | 'error', message: string) => void)")]
+            pub $field: Option<Unknown<'static>>,
+        ] $($rest)*);
+    };
+    (@fields [$($done:tt)*] $field:ident $name:literal LogLevel $doc:literal; $($rest:tt)*) => {
+        define_telemetry_options!(@fields [$($done)*
+            #[doc = $doc]
+            #[napi(js_name = $name, ts_type = "'debug' | 'info' | 'warn' | 'error' | 'silent'")]
+            pub $field: Option<String>,
+        ] $($rest)*);
+    };
+    (@fields [$($done:tt)*] $field:ident $name:literal Flag $doc:literal; $($rest:tt)*) => {
+        define_telemetry_options!(@fields [$($done)* #[doc = $doc] #[napi(js_name = $name)] pub $field: Option<bool>,] $($rest)*);
+    };
+    (@fields [$($done:tt)*] $field:ident $name:literal Pem $doc:literal; $($rest:tt)*) => {
+        define_telemetry_options!(@fields [$($done)* #[doc = $doc] #[napi(js_name = $name)] pub $field: Option<String>,] $($rest)*);
+    };
+    (@fields [$($done:tt)*] $field:ident $name:literal Folder $doc:literal; $($rest:tt)*) => {
+        define_telemetry_options!(@fields [$($done)* #[doc = $doc] #[napi(js_name = $name)] pub $field: Option<String>,] $($rest)*);
+    };
+    (@fields [$($done:tt)*]) => {
+        // Declares a TypeScript shape for index.d.ts; the entry reads options field by field
+        // (never through this struct), so a throwing getter or a Proxy cannot throw into the
+        // caller.
+        #[allow(dead_code)]
+        /// Options of `new TelemetryReporter(options)` and `configure(options)`; all optional.
+        /// A value out of range or of the wrong type throws a `TypeError` naming the option.
+        #[napi(object)]
+        pub struct TelemetryOptions {
+            $($done)*
         }
-    }
-    if let Some(value) = property(env, options, c"allowedHosts") {
-        let hosts = array_elements(env, value, MAX_HEADER_KEYS)
-            .and_then(|elements| {
-                elements
-                    .into_iter()
-                    .map(|host| string(env, host))
-                    .collect::<Option<Vec<_>>>()
-            })
-            .ok_or_else(|| wrong_type("allowedHosts", "an array of host patterns"))?;
-        patch.allowed_hosts = Some(hosts);
-    }
-    if let Some(value) = property(env, options, c"disabled") {
-        patch.disabled =
-            Some(boolean(env, value).ok_or_else(|| wrong_type("disabled", "a boolean"))?);
-    }
-    if let Some(value) = property(env, options, c"extraCaCerts") {
-        patch.extra_ca_certs =
-            Some(string(env, value).ok_or_else(|| wrong_type("extraCaCerts", "a PEM string"))?);
-    }
-    if let Some(value) = property(env, options, c"spoolDir") {
-        patch.spool_dir =
-            Some(string(env, value).ok_or_else(|| wrong_type("spoolDir", "a folder path string"))?);
-    }
-    if let Some(value) = property(env, options, c"logger") {
-        patch.logger = Some(read_logger(env, value)?);
-    }
-    if let Some(value) = property(env, options, c"logLevel") {
-        patch.log_level = Some(
-            string(env, value)
-                .and_then(|name| LogLevel::parse(&name))
-                .ok_or_else(|| wrong_type("logLevel", LogLevel::NAMES))?,
-        );
-    }
-    Ok(patch)
+    };
 }
+crate::option_table!(define_telemetry_options);

@@ -1,7 +1,6 @@
 //! `flush` and `shutdown` as promises that never reject.
 
 use super::objects::{flush_object, FlushOutcome};
-use super::read::number;
 use crate::reporter::{self, FlushResult, Reporter};
 use napi::bindgen_prelude::*;
 use std::future::Future;
@@ -10,11 +9,11 @@ use std::time::Duration;
 
 const DEFAULT_FLUSH_MS: f64 = 2000.0;
 
-/// A flush/shutdown timeout: any non-negative finite number of ms; anything else (a string,
-/// NaN, a Symbol …) means the default, because these promises never reject.
-pub(super) fn timeout_of(env: &Env, timeout_ms: Option<Unknown<'_>>) -> Duration {
+/// A flush/shutdown timeout: any non-negative finite number of ms; anything else (no number,
+/// NaN, a negative one) means the default, because these promises never reject. The entry
+/// passes a number or nothing.
+pub(super) fn timeout_of(timeout_ms: Option<f64>) -> Duration {
     let ms = timeout_ms
-        .and_then(|value| number(env.raw(), value.raw()))
         .filter(|ms| ms.is_finite() && *ms >= 0.0)
         .unwrap_or(DEFAULT_FLUSH_MS);
     Duration::from_secs_f64(ms.min(24.0 * 3_600_000.0) / 1000.0)
