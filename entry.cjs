@@ -55,7 +55,7 @@ class TelemetryReporter extends NativeReporter {
   }
 }
 
-// The module-level API: one reporter per JavaScript environment (SPEC: the main thread and each
+// The module-level API: one reporter per JavaScript environment (the main thread and each
 // worker thread have their own). Node loads this file once per environment, so this variable
 // is that environment's reporter; it is created at first use and replaced by `configure()`
 // after `shutdown()`.

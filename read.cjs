@@ -70,7 +70,7 @@ function entries(array, cap, keep) {
 const errorText = (entry) => textOf(entry)
 
 // ---------------------------------------------------------------------------------------------
-// reportSessionError and classifySessionError (SPEC §5). Runs for every completed session: the
+// reportSessionError and classifySessionError (README, "API"). Runs for every completed session: the
 // reads are written out one by one so that each stays a plain, monomorphic property load.
 
 /** `options.stopRequested === true` as a flag, for report and classify options alike. */
@@ -176,7 +176,7 @@ function classify(reporter, result, options) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// setCallbackContext and extractCallbackContext (SPEC §1)
+// setCallbackContext and extractCallbackContext (README, "API")
 
 const headerText = (entry) => (typeof entry === 'string' ? entry : false)
 
@@ -233,7 +233,7 @@ function readHeaders(headers) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Options (SPEC §5), by the addon's option table: each option's JavaScript type is checked here,
+// Options (README, "Behaviour"), by the addon's option table: each option's JavaScript type is checked here,
 // its range and meaning there.
 
 const hostPattern = (entry) => (typeof entry === 'string' ? entry : false)

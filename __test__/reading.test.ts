@@ -1,5 +1,5 @@
 // The package entry (entry.cjs with read.cjs) is the one place that reads the caller's values,
-// and the JavaScript thread does bounded work for any input (SPEC §4, §5): `errors` is read by
+// and the JavaScript thread does bounded work for any input (README, "Behaviour"): `errors` is read by
 // index up to 10,000 entries, strings are cut to what is used before they cross into Rust, each
 // property is read once, and report and classify read the same way. The addon takes plain
 // values only; its `__`-named methods are internals.

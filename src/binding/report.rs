@@ -1,6 +1,6 @@
 //! `reportSessionError` and `classifySessionError` over plain values: the package entry
-//! (`read.cjs`) has read the session, result and options fields; here the SPEC's rules decide
-//! (SPEC §5: `options.sessionId ?? session.id`, what is an object, what is an error), and the
+//! (`read.cjs`) has read the session, result and options fields; here the rules decide
+//! (README, "API": `options.sessionId ?? session.id`, what is an object, what is an error), and the
 //! report's outcome goes back packed into one string.
 
 use super::objects::{classification_object, SessionErrorClassification};

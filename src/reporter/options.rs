@@ -278,7 +278,7 @@ impl OptionError {
     }
 }
 
-/// Reporter options with their SPEC §5 defaults.
+/// Reporter options, with the table's defaults.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub queue_capacity: usize,
