@@ -33,25 +33,28 @@ function cut(text, units) {
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? units + 1 : units)
 }
 
-/** A text the classifier or the message reads (`subtype`, `result`, an error), else undefined. */
-const textOf = (value) => (typeof value === 'string' ? cut(value, textUnits) : undefined)
-/** An id (`sessionId`, `issueId`, `issueIdentifier`), else undefined. */
-const idOf = (value) => (typeof value === 'string' ? cut(value, idUnits) : undefined)
+/** A text the classifier or the message reads (`subtype`, `result`, an error), else none. */
+const textOf = (value) => (typeof value === 'string' ? cut(value, textUnits) : none)
+/** An id (`sessionId`, `issueId`, `issueIdentifier`), else none. */
+const idOf = (value) => (typeof value === 'string' ? cut(value, idUnits) : none)
 
-/**
- * `array[0 … cap)` when `array` is an array: the entries `keep` accepts (`keep` returns the
- * value to keep, or undefined to skip it, or `false` to give up on the whole array, which
- * gives `false`). An entry whose read throws is skipped. Not an array: undefined.
- */
-function entries(array, cap, keep) {
-  let length
+/** The length of an array (a Proxy of one included), else undefined; read once, guarded. */
+function arrayLength(value) {
   try {
-    if (!Array.isArray(array)) return undefined
-    length = array.length
+    if (!Array.isArray(value)) return undefined
+    const length = value.length
+    return typeof length === 'number' ? length : undefined
   } catch {
     return undefined
   }
-  const count = typeof length === 'number' ? Math.min(length, cap) : 0
+}
+
+/**
+ * `array[0 … count)`, read by index: the entries `keep` accepts (`keep` returns the value to
+ * keep, undefined to skip the entry, or `false` to refuse the whole array, which gives `false`).
+ * An entry whose read throws is skipped.
+ */
+function readEntries(array, count, keep) {
   const kept = []
   for (let index = 0; index < count; index++) {
     let entry
@@ -67,11 +70,9 @@ function entries(array, cap, keep) {
   return kept
 }
 
-const errorText = (entry) => textOf(entry)
-
 // ---------------------------------------------------------------------------------------------
-// reportSessionError and classifySessionError (README, "API"). Runs for every completed session: the
-// reads are written out one by one so that each stays a plain, monomorphic property load.
+// reportSessionError and classifySessionError (README, "API"). Runs for every completed session:
+// the reads are written out one by one so that each stays a plain, monomorphic property load.
 
 /** `options.stopRequested === true` as a flag, for report and classify options alike. */
 function stopFlag(options) {
@@ -97,7 +98,8 @@ function readResult(result) {
   try {
     errors = result.errors
   } catch {}
-  const strings = entries(errors, errorEntries, errorText)
+  const length = arrayLength(errors)
+  const strings = length === undefined ? undefined : readEntries(errors, Math.min(length, errorEntries), textOf)
   return {
     subtype: textOf(subtype),
     result: textOf(text),
@@ -154,25 +156,26 @@ function report(reporter, session, result, options) {
       } catch {}
     }
   }
-  const read = readResult(result)
+  const fields = readResult(result)
   return reporter.__report(
     optionsSessionId,
     idOf(id),
-    typeof createdAt === 'number' ? createdAt : undefined,
+    typeof createdAt === 'number' ? createdAt : none,
     issueId,
     issueIdentifier,
-    read.subtype,
-    read.result,
-    read.errors,
-    optionsFlags | read.flags,
+    fields.subtype,
+    fields.result,
+    fields.errors,
+    optionsFlags | fields.flags,
   )
 }
+
 /** Reads a result to classify and hands it to `reporter.__classify`. */
 function classify(reporter, result, options) {
   const optionsFlags = isObject(options) ? stopFlag(options) : 0
   if (!isObject(result)) return reporter.__classify(none, none, none, optionsFlags | flags.resultNotAnObject)
-  const read = readResult(result)
-  return reporter.__classify(read.subtype, read.result, read.errors, optionsFlags | read.flags)
+  const fields = readResult(result)
+  return reporter.__classify(fields.subtype, fields.result, fields.errors, optionsFlags | fields.flags)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,13 +196,10 @@ function headerValue(headers, key) {
   }
   if (value === undefined || value === null) return undefined
   if (typeof value === 'string') return [value]
-  let length
-  try {
-    length = Array.isArray(value) ? value.length : undefined
-  } catch {}
-  if (typeof length !== 'number') return 'notAString'
+  const length = arrayLength(value)
+  if (length === undefined) return 'notAString'
   if (length > headerValues) return 'tooManyValues'
-  return entries(value, headerValues, headerText) || 'notAString'
+  return readEntries(value, length, headerText) || 'notAString'
 }
 
 /**
@@ -233,8 +233,8 @@ function readHeaders(headers) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Options (README, "Behaviour"), by the addon's option table: each option's JavaScript type is checked here,
-// its range and meaning there.
+// Options (README, "Behaviour"), by the addon's option table: each option's JavaScript type is
+// checked here, its range and meaning there.
 
 const hostPattern = (entry) => (typeof entry === 'string' ? entry : false)
 
@@ -312,8 +312,9 @@ function readOptions(options) {
       continue
     }
     if (type === 'string[]') {
-      value = entries(value, hostPatterns, hostPattern)
-      if (!value) return wrongType(name)
+      const length = arrayLength(value)
+      value = length === undefined ? false : readEntries(value, Math.min(length, hostPatterns), hostPattern)
+      if (value === false) return wrongType(name)
     } else if (typeof value !== type) {
       return wrongType(name)
     }

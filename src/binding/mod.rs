@@ -102,10 +102,9 @@ impl TelemetryReporter {
             subtype,
             result,
             errors,
-            flags,
         };
         contained(&self.inner, internal_error_outcome, || {
-            report::report(&self.inner, session, result)
+            report::report(&self.inner, session, result, flags)
         })
     }
 
@@ -122,12 +121,11 @@ impl TelemetryReporter {
             subtype,
             result,
             errors,
-            flags,
         };
         contained(
             &self.inner,
             || None,
-            || report::classify(&self.inner, result),
+            || report::classify(&self.inner, result, flags),
         )
     }
 

@@ -1,6 +1,6 @@
 //! `reportSessionError` and `classifySessionError` over plain values: the package entry
-//! (`read.cjs`) has read the session, result and options fields; here the rules decide
-//! (README, "API": `options.sessionId ?? session.id`, what is an object, what is an error), and the
+//! (`read.cjs`) has read the session, result and options fields; here the rules decide (README,
+//! "API": `options.sessionId ?? session.id`, what is an object, what is an error), and the
 //! report's outcome goes back packed into one string.
 
 use super::objects::{classification_object, SessionErrorClassification};
@@ -39,14 +39,13 @@ pub(super) struct ResultFields {
     pub(super) result: Option<String>,
     /// The string entries among the first entries of `errors`, each cut to what is used.
     pub(super) errors: Option<Vec<String>>,
-    pub(super) flags: u32,
 }
 
 impl ResultFields {
-    fn message(self) -> ResultMessage {
+    fn message(self, flags: u32) -> ResultMessage {
         ResultMessage {
             subtype: self.subtype,
-            is_error: self.flags & IS_ERROR != 0,
+            is_error: flags & IS_ERROR != 0,
             result: self.result,
             errors: self.errors.unwrap_or_default(),
         }
@@ -72,11 +71,12 @@ fn session_id_of(fields: &mut SessionFields) -> Result<String, String> {
         .ok_or_else(|| "session has no id (pass options.sessionId or a session with an id)".into())
 }
 
-fn report_input(mut session: SessionFields, result: ResultFields) -> ReportInput {
-    if result.flags & SESSION_NOT_AN_OBJECT != 0 {
+/// The session and result as the core takes them, or why they are not a report.
+fn core_input(mut session: SessionFields, result: ResultFields, flags: u32) -> ReportInput {
+    if flags & SESSION_NOT_AN_OBJECT != 0 {
         return Err("session must be an object".into());
     }
-    if result.flags & RESULT_NOT_AN_OBJECT != 0 {
+    if flags & RESULT_NOT_AN_OBJECT != 0 {
         return Err("result must be an object (the SDK result message)".into());
     }
     let info = SessionInfo {
@@ -85,18 +85,22 @@ fn report_input(mut session: SessionFields, result: ResultFields) -> ReportInput
         issue_id: session.issue_id,
         issue_identifier: session.issue_identifier,
     };
-    Ok((info, result.message()))
+    Ok((info, result.message(flags)))
 }
 
 /// Reports a session; the outcome packed for the entry to unpack.
-pub(super) fn report(reporter: &Reporter, session: SessionFields, result: ResultFields) -> String {
-    let stop_requested = result.flags & STOP_REQUESTED != 0;
-    let input = report_input(session, result);
+pub(super) fn report(
+    reporter: &Reporter,
+    session: SessionFields,
+    result: ResultFields,
+    flags: u32,
+) -> String {
+    let input = core_input(session, result, flags);
     #[cfg(feature = "test-hooks")]
     if matches!(&input, Ok((session, _)) if session.session_id == FORCED_PANIC_SESSION) {
         panic!("forced panic for session {FORCED_PANIC_SESSION}");
     }
-    packed(&reporter.report(input, stop_requested))
+    packed(&reporter.report(input, flags & STOP_REQUESTED != 0))
 }
 
 /// The outcome of a report that could not run (a contained panic).
@@ -115,12 +119,13 @@ pub(super) fn internal_error_outcome() -> String {
 pub(super) fn classify(
     reporter: &Reporter,
     result: ResultFields,
+    flags: u32,
 ) -> Option<SessionErrorClassification> {
-    if result.flags & (RESULT_NOT_AN_OBJECT | STOP_REQUESTED) != 0 {
+    if flags & (RESULT_NOT_AN_OBJECT | STOP_REQUESTED) != 0 {
         return None;
     }
     reporter
-        .classify(&result.message())
+        .classify(&result.message(flags))
         .map(classification_object)
 }
 
