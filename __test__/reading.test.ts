@@ -220,6 +220,19 @@ describe('each property is read once', () => {
     }
   })
 
+  it('a header given as an array: its length and each entry once', () => {
+    const gets: Record<string, number> = {}
+    const team = new Proxy(['team', ' team '], {
+      get(target, key, receiver) {
+        if (typeof key === 'string') gets[key] = (gets[key] ?? 0) + 1
+        return Reflect.get(target, key, receiver)
+      },
+    })
+    const headers = { 'x-cyrus-callback-token': 'token', 'x-cyrus-callback-url': 'http://127.0.0.1:9/cb', 'x-cyrus-team-id': team }
+    expect(new entry.TelemetryReporter({ logger: quiet }).setCallbackContext(headers).status).toBe('set')
+    expect(gets).toEqual({ length: 1, 0: 1, 1: 1 })
+  })
+
   it('by the constructor and configure, one option getter throwing (read as absent)', () => {
     const values = { queueCapacity: 10, logLevel: 'warn', disabled: false, allowedHosts: ['127.0.0.1'] }
     for (const throwing of [undefined, ...Object.keys(values)]) {
