@@ -2,14 +2,13 @@
 // the one it cannot change live; it never ignores one. Real loopback servers (plain and TLS),
 // real spool folders. The module-level reporter that configure() starts after shutdown() keeps
 // the options given before, so the tests that name a spoolDir come last.
-import { createServer, type ServerResponse } from 'node:http'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AddressInfo, Socket } from 'node:net'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { configure, flush, reportSessionError, setCallbackContext, shutdown, stats } from 'cyrus-telemetry'
-import { respond, startReceiver, type Receiver } from './helpers/receiver'
+import { after, startCollector } from 'cyrus-telemetry/testing'
+import { respond, sleep, startReceiver, type Receiver } from './helpers/receiver'
 import { testPki } from './helpers/tls'
 
 const TOKEN = 'configure-token-5c2e'
@@ -40,45 +39,30 @@ async function until(condition: () => boolean, timeoutMs = 5000) {
   }
 }
 
-/** Holds every request until `release()`; counts how many are open at once. */
+/** A collector that holds every request until `release()`; counts how many are open at once. */
 async function gate() {
-  const held: ServerResponse[] = []
-  const sockets = new Set<Socket>()
   let open = 0
   let peak = 0
   let holding = true
-  const server = createServer((request, response) => {
-    request.resume()
-    request.on('end', () => {
+  let openGate = () => {}
+  const opened = new Promise<void>((resolve) => (openGate = resolve))
+  const rx = await startCollector({
+    answers: () => {
       open++
       peak = Math.max(peak, open)
-      const answer = () => {
-        open--
-        response.end()
-      }
-      if (holding) held.push(response)
-      else setTimeout(answer, 30)
-      Object.assign(response, { answer })
-    })
+      const answered = (holding ? opened : sleep(30)).then(() => void open--)
+      return after(answered)
+    },
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const close = async () => {
-    sockets.forEach((socket) => socket.destroy())
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  }
-  closers.push(close)
+  closers.push(() => rx.close())
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`,
-    held: () => held.length,
+    url: rx.url,
+    held: () => (holding ? open : 0),
     /** Answers the held requests and every later one (each after 30 ms); resets the peak. */
     release() {
       holding = false
       peak = 0
-      held.splice(0).forEach((response) => (response as ServerResponse & { answer: () => void }).answer())
+      openGate()
     },
     peak: () => peak,
   }

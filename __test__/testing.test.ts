@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { TelemetryReporter } from 'cyrus-telemetry'
 import {
   ERROR_TYPES,
+  after,
   eventProblems,
   hang,
   redirect,
@@ -121,6 +122,21 @@ describe('the recording collector and the addon', () => {
     expect(await reporter.flush(5000)).toMatchObject({ completed: true })
     expect(rx.events.map((event) => event.session_id)).toEqual(['accepted'])
     expect(reporter.stats()).toMatchObject({ sent: 1, failedHttp: 1 })
+  })
+
+  it('after(): holds the request until the promise settles, then answers', async () => {
+    let open = () => {}
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const rx = await collector({ answers: [after(gate, respond(202))] })
+    const reporter = reporterFor(rx.url)
+    report(reporter)
+    await rx.waitForRequests(1)
+    expect(await reporter.flush(200)).toEqual({ completed: false, pending: 1 })
+    expect(reporter.stats()).toMatchObject({ sent: 0, inFlight: 1 })
+    open()
+    expect(await reporter.flush(5000)).toEqual({ completed: true, pending: 0 })
+    expect(reporter.stats()).toMatchObject({ sent: 1, inFlight: 0 })
+    expect(rx.requests[0].status).toBe(202)
   })
 
   it('a hung answer holds the request until the client gives up; close() still ends at once', async () => {
@@ -384,7 +400,7 @@ describe('the package export', () => {
       })`
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' }))
     expect(out).toEqual({
-      names: ['ERROR_TYPES', 'eventProblems', 'hang', 'redirect', 'refusedPort', 'reset', 'respond', 'stallBody', 'startCollector', 'startCounter'],
+      names: ['ERROR_TYPES', 'after', 'eventProblems', 'hang', 'redirect', 'refusedPort', 'reset', 'respond', 'stallBody', 'startCollector', 'startCounter'],
       same: true,
       default: true,
     })

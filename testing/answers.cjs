@@ -9,24 +9,32 @@ const stallBody = (status = 200) => ({ kind: 'stallBody', status })
 /** Reads the request, then resets the connection (TCP RST where the socket allows it). */
 const reset = () => ({ kind: 'reset' })
 const redirect = (status, location) => ({ kind: 'redirect', status, location })
+/** Reads the request, then gives `answer` (default 200) once `until` settles: a gate a test opens. */
+const after = (until, answer = respond(200)) => ({ kind: 'after', until, answer })
 
-const KINDS = new Set(['respond', 'hang', 'stallBody', 'reset', 'redirect'])
+const KINDS = new Set(['respond', 'hang', 'stallBody', 'reset', 'redirect', 'after'])
 
 /** The answer for request `request` from a list (its last entry repeats) or a function. */
 function answerFor(answers, request) {
   const answer = typeof answers === 'function' ? answers(request) : answers[Math.min(request.index, answers.length - 1)]
   const chosen = answer ?? respond(200)
   if (chosen === null || typeof chosen !== 'object' || !KINDS.has(chosen.kind)) {
-    throw new TypeError(`a collector answer must come from respond(), hang(), stallBody(), reset() or redirect(); got ${JSON.stringify(chosen)}`)
+    throw new TypeError(`a collector answer must come from respond(), hang(), stallBody(), reset(), redirect() or after(); got ${JSON.stringify(chosen)}`)
   }
   return chosen
 }
 
 /** The status the client sees, or undefined when it gets none. */
-const statusOf = (answer) => (answer.kind === 'hang' || answer.kind === 'reset' ? undefined : answer.status)
+const statusOf = (answer) =>
+  answer.kind === 'after' ? statusOf(answer.answer) : answer.kind === 'hang' || answer.kind === 'reset' ? undefined : answer.status
 
 function play(answer, res) {
   switch (answer.kind) {
+    case 'after': {
+      const answerNow = () => play(answer.answer, res)
+      Promise.resolve(answer.until).then(answerNow, answerNow)
+      return
+    }
     case 'respond':
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
       res.end(answer.body ?? '{}')
@@ -54,4 +62,4 @@ function play(answer, res) {
   }
 }
 
-module.exports = { respond, hang, stallBody, reset, redirect, answerFor, statusOf, play }
+module.exports = { respond, hang, stallBody, reset, redirect, after, answerFor, statusOf, play }

@@ -5,7 +5,7 @@
 
 const { startRecordingCollector } = require('./collector.cjs')
 const { startCountingCollector } = require('./counter.cjs')
-const { respond, hang, stallBody, reset, redirect } = require('./answers.cjs')
+const { respond, hang, stallBody, reset, redirect, after } = require('./answers.cjs')
 const net = require('node:net')
 const { ERROR_TYPES, bodyProblems } = require('./wire.cjs')
 const { listen } = require('./server.cjs')
@@ -59,6 +59,7 @@ module.exports = {
   stallBody,
   reset,
   redirect,
+  after,
   refusedPort,
   ERROR_TYPES,
   /** What is wrong with one event body (README: "The event"), as messages; empty when it is valid. */

@@ -12,6 +12,8 @@ export type Answer =
   /** Reads the request, then resets the connection (TCP RST; a plain close under TLS). */
   | { kind: 'reset' }
   | { kind: 'redirect'; status: 301 | 302 | 303 | 307 | 308; location: string }
+  /** Reads the request, then gives `answer` once `until` settles. */
+  | { kind: 'after'; until: PromiseLike<unknown>; answer: Answer }
 
 /** Answers with `status` (default 200), extra headers (e.g. `{ 'retry-after': '1' }`) and a body (default `{}`). */
 export declare function respond(status?: number, headers?: Record<string, string>, body?: string): Answer
@@ -19,6 +21,11 @@ export declare function hang(): Answer
 export declare function stallBody(status?: number): Answer
 export declare function reset(): Answer
 export declare function redirect(status: 301 | 302 | 303 | 307 | 308, location: string): Answer
+/**
+ * Holds the request until `until` settles, then gives `answer` (default `respond(200)`): a gate
+ * the test opens, e.g. to keep requests in flight while it changes the reporter.
+ */
+export declare function after(until: PromiseLike<unknown>, answer?: Answer): Answer
 
 /** Answers in order (the last one repeats), or a function of the request. */
 export type Answers = Answer[] | ((request: RecordedRequest) => Answer)

@@ -4,5 +4,5 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const testing = require('./index.cjs')
 
-export const { startCollector, startCounter, respond, hang, stallBody, reset, redirect, refusedPort, ERROR_TYPES, eventProblems } = testing
+export const { startCollector, startCounter, respond, hang, stallBody, reset, redirect, after, refusedPort, ERROR_TYPES, eventProblems } = testing
 export default testing
