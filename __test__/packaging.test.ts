@@ -186,15 +186,20 @@ describe('an install without a binary', () => {
     })
   }
 
+  /** Loads an install without a binary in a process whose `process.arch` is `arch`. */
+  function loadAsArch(arch: string) {
+    const dir = installWithoutBinary()
+    const preload = join(dir, `as-${arch}.cjs`)
+    writeFileSync(preload, `Object.defineProperty(process, 'arch', { value: ${JSON.stringify(arch)} })\n`)
+    const env = { ...process.env }
+    delete env.NAPI_RS_NATIVE_LIBRARY_PATH
+    return spawnSync(process.execPath, ['-r', preload, '-e', `require(${JSON.stringify(dir)})`], { encoding: 'utf8', env, timeout: 20_000 })
+  }
+
   it('on a platform with no prebuilt package: says so, lists the prebuilt ones and how to build', () => {
     // riscv64 Linux, which napi's loader knows and this package does not ship: process.arch is
     // replaced before the package loads.
-    const dir = installWithoutBinary()
-    const preload = join(dir, 'as-riscv64.cjs')
-    writeFileSync(preload, "Object.defineProperty(process, 'arch', { value: 'riscv64' })\n")
-    const env = { ...process.env }
-    delete env.NAPI_RS_NATIVE_LIBRARY_PATH
-    const child = spawnSync(process.execPath, ['-r', preload, '-e', `require(${JSON.stringify(dir)})`], { encoding: 'utf8', env, timeout: 20_000 })
+    const child = loadAsArch('riscv64')
     expect(child.status).not.toBe(0)
     const platform = process.platform === 'linux' ? 'linux-riscv64-gnu' : `${process.platform}-riscv64${process.platform === 'win32' ? '-msvc' : ''}`
     expect(child.stderr).toContain(`no native binary loaded for ${process.platform} riscv64 (looked for the package ${pkg.name}-${platform} and for ${pkg.napi.binaryName}.${platform}.node`)
@@ -205,12 +210,7 @@ describe('an install without a binary', () => {
   })
 
   it('on an architecture the loader has no name for: no prebuilt binary, not a binary that failed to load', () => {
-    const dir = installWithoutBinary()
-    const preload = join(dir, 'as-mips.cjs')
-    writeFileSync(preload, "Object.defineProperty(process, 'arch', { value: 'mips' })\n")
-    const env = { ...process.env }
-    delete env.NAPI_RS_NATIVE_LIBRARY_PATH
-    const child = spawnSync(process.execPath, ['-r', preload, '-e', `require(${JSON.stringify(dir)})`], { encoding: 'utf8', env, timeout: 20_000 })
+    const child = loadAsArch('mips')
     expect(child.status).not.toBe(0)
     expect(child.stderr).toContain(`no native binary loaded for ${process.platform} mips`)
     expect(child.stderr).toContain('There is no prebuilt binary for this platform')

@@ -1,11 +1,11 @@
 // The reporter in real Node processes (SPEC §4): a pending send never keeps the process alive,
 // an awaited flush does (until its deadline), worker_threads and the module-level API work.
 // Each child runs a small script against receivers living in this test process.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { runChild, type ChildRun } from './helpers/child'
 import { hang, refusedPort, respond, startReceiver, type Receiver, type Script } from './helpers/receiver'
 
 const root = join(__dirname, '..')
@@ -23,37 +23,6 @@ async function receiver(script?: Script): Promise<Receiver> {
   const started = await startReceiver({ script })
   receivers.push(started)
   return started
-}
-
-interface ChildRun {
-  code: number | null
-  stdout: string[]
-  stderr: string
-  /** `Date.now()` when the child exited, seen from this process. */
-  exitedAt: number
-}
-
-/** Runs `source` (CommonJS; `addon` is the package) in a fresh Node process. */
-function runChild(name: string, source: string, timeoutMs = 15_000): Promise<ChildRun> {
-  const file = join(scriptDir, `${name}.cjs`)
-  writeFileSync(file, `const addon = require(${JSON.stringify(root)})\n${source}\n`)
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`${name} still running after ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`))
-    }, timeoutMs)
-    child.on('exit', (code) => {
-      const exitedAt = Date.now()
-      clearTimeout(timer)
-      // 'close' follows once the pipes are drained.
-      child.on('close', () => resolve({ code, stdout: stdout.trim().split('\n'), stderr, exitedAt }))
-    })
-  })
 }
 
 /** The child's last line is `Date.now()` printed by its last statement. */

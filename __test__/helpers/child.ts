@@ -1,6 +1,6 @@
-// A script run in a fresh Node process (`node --expose-gc`), against servers living in the test
-// process: the child cannot share the test's event loop, so blocking it or collecting its
-// garbage shows what the addon does on its own.
+// A script run in a fresh Node process against servers living in the test process: the child
+// cannot share the test's event loop, so its exit, a blocked loop or its collected garbage show
+// what the addon does on its own.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,11 +14,20 @@ export const COLLECT = `async function collect() {
   for (let i = 0; i < 10; i++) { global.gc(); await new Promise((r) => setTimeout(r, 50)) }
 }`
 
+export interface ChildRun {
+  code: number | null
+  /** Its output, line by line. */
+  stdout: string[]
+  stderr: string
+  /** `Date.now()` when the child exited, seen from this process. */
+  exitedAt: number
+}
+
 /**
- * Runs `source` (CommonJS; `addon` is the package) and resolves with the JSON of its last stdout
- * line; rejects if it exits non-zero, prints no JSON, or runs longer than `timeoutMs`.
+ * Runs `source` (CommonJS; `addon` is the package) in `node --expose-gc`; rejects if it is still
+ * running after `timeoutMs` (it is then killed).
  */
-export function runJsonChild(name: string, source: string, timeoutMs = 60_000): Promise<any> {
+export function runChild(name: string, source: string, timeoutMs = 15_000): Promise<ChildRun> {
   const file = join(scripts, `${name}.cjs`)
   writeFileSync(file, `const addon = require(${JSON.stringify(root)})\n${source}\n`)
   return new Promise((resolve, reject) => {
@@ -29,17 +38,25 @@ export function runJsonChild(name: string, source: string, timeoutMs = 60_000): 
     child.stderr.on('data', (chunk) => (stderr += chunk))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`${name} still running after ${timeoutMs} ms; stderr: ${stderr}`))
+      reject(new Error(`${name} still running after ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`))
     }, timeoutMs)
-    child.on('close', (code) => {
+    child.on('exit', (code) => {
+      const exitedAt = Date.now()
       clearTimeout(timer)
-      const last = stdout.trim().split('\n').pop() ?? ''
-      if (code !== 0) return reject(new Error(`${name} exited ${code}; stdout: ${stdout}; stderr: ${stderr}`))
-      try {
-        resolve(JSON.parse(last))
-      } catch {
-        reject(new Error(`${name}: no JSON on the last line; stdout: ${stdout}; stderr: ${stderr}`))
-      }
+      // 'close' follows once the pipes are drained.
+      child.on('close', () => resolve({ code, stdout: stdout.trim().split('\n'), stderr, exitedAt }))
     })
   })
+}
+
+/** [`runChild`], for a script whose last line is JSON: resolves with it; rejects on a non-zero exit. */
+export async function runJsonChild(name: string, source: string, timeoutMs = 60_000): Promise<any> {
+  const run = await runChild(name, source, timeoutMs)
+  const output = `stdout: ${run.stdout.join('\n')}; stderr: ${run.stderr}`
+  if (run.code !== 0) throw new Error(`${name} exited ${run.code}; ${output}`)
+  try {
+    return JSON.parse(run.stdout[run.stdout.length - 1])
+  } catch {
+    throw new Error(`${name}: no JSON on the last line; ${output}`)
+  }
 }

@@ -117,6 +117,20 @@ impl Held {
     }
 }
 
+/// Resolves once `condition` holds, checked again each time `notify` is signalled (the wait is
+/// registered before each check, so no signal between the two is missed).
+async fn notified_until(notify: &Notify, condition: impl Fn() -> bool) {
+    loop {
+        let notified = notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if condition() {
+            return;
+        }
+        notified.await;
+    }
+}
+
 /// Locks a mutex, recovering the data if a panic poisoned it: every critical section here
 /// leaves its data consistent, and a reporter must keep working after a contained panic.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

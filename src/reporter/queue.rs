@@ -7,7 +7,7 @@
 //! can change it on a live reporter.
 
 use super::stats::{add, subtract};
-use super::{lock, Core};
+use super::{lock, notified_until, Core};
 use crate::event::Event;
 use crate::retry::Failure;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,12 +52,7 @@ impl FlushWatch {
 
     /// Resolves once every event of the flush has ended (at once if none was pending).
     pub(super) async fn done(&self) {
-        let done = self.done.notified();
-        tokio::pin!(done);
-        done.as_mut().enable();
-        if self.remaining() > 0 {
-            done.await;
-        }
+        notified_until(&self.done, || self.remaining() == 0).await;
     }
 }
 
@@ -95,12 +90,7 @@ impl Queue {
 
     /// Resolves once no accepted event is unfinished.
     pub(super) async fn settled(&self) {
-        let settled = self.settled.notified();
-        tokio::pin!(settled);
-        settled.as_mut().enable();
-        if self.unfinished() > 0 {
-            settled.await;
-        }
+        notified_until(&self.settled, || self.unfinished() == 0).await;
     }
 
     fn end(&self, seq: u64) {

@@ -3,7 +3,7 @@
 
 use super::queue::Queued;
 use super::stats::add;
-use super::{lock, runtime, Core, Level, OptionError, Options};
+use super::{lock, notified_until, runtime, Core, Level, OptionError, Options};
 use crate::spool::{OpenError, Spool, SpoolConfig};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -158,17 +158,10 @@ impl Core {
 
     /// Waits (until `deadline`) for the spool to be read back.
     pub(super) async fn wait_for_spool(&self, deadline: tokio::time::Instant) {
-        while self.spool_loading.load(Ordering::Acquire) {
-            let loaded = self.spool_loaded.notified();
-            tokio::pin!(loaded);
-            loaded.as_mut().enable();
-            if !self.spool_loading.load(Ordering::Acquire) {
-                break;
-            }
-            tokio::select! {
-                _ = loaded => {}
-                _ = tokio::time::sleep_until(deadline) => break,
-            }
+        if self.spool_loading.load(Ordering::Acquire) {
+            let loaded = || !self.spool_loading.load(Ordering::Acquire);
+            let _ =
+                tokio::time::timeout_at(deadline, notified_until(&self.spool_loaded, loaded)).await;
         }
     }
 
