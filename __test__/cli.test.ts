@@ -1,10 +1,11 @@
 // `npx cyrus-telemetry`, run as an operator runs it: real child processes of bin/, real files, a
 // real spool written by the addon, and the package's loopback collector as the endpoint.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { runNode, type NodeRun } from './helpers/child'
 import { hang, refusedPort, respond, startCollector, type Collector } from 'cyrus-telemetry/testing'
 
 const root = join(__dirname, '..')
@@ -14,23 +15,10 @@ const TEAM = 'team-cli'
 const dir = mkdtempSync(join(tmpdir(), 'cyrus-telemetry-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+type Run = NodeRun
 
 function cli(args: string[], { input, env, bin = BIN }: { input?: string; env?: Record<string, string>; bin?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 30_000 })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(input ?? '')
-  })
+  return runNode([bin, ...args], { input, env })
 }
 
 const collectors: Collector[] = []

@@ -2,9 +2,9 @@
 // package's test collector in strict mode; __test__/testing.test.ts checks that it refuses what a
 // real endpoint refuses (a collector that accepted anything would make the demo's checks
 // meaningless).
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { runNode, type NodeRun } from './helpers/child'
 import { ERROR_TYPES } from 'cyrus-telemetry/testing'
 import { startReceiver, type Receiver } from './helpers/receiver'
 
@@ -12,22 +12,10 @@ const root = join(__dirname, '..')
 // The fake credentials in demo/fixtures.json, and the prefix of the demo's generated tokens.
 const SECRETS = ['sk-ant-api03-DEMOFAKEKEY', 'AIzaSyFAKE', 'demo-callback-']
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+type Run = NodeRun
 
 function runDemo(args: string[] = []): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['demo/demo.mjs', ...args], { cwd: root, timeout: 30_000 })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return runNode(['demo/demo.mjs', ...args])
 }
 
 /** The lines of one `== heading` section of the demo's output. */

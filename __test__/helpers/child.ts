@@ -14,39 +14,54 @@ export const COLLECT = `async function collect() {
   for (let i = 0; i < 10; i++) { global.gc(); await new Promise((r) => setTimeout(r, 50)) }
 }`
 
-export interface ChildRun {
+export interface NodeRun {
   code: number | null
-  /** Its output, line by line. */
-  stdout: string[]
+  stdout: string
   stderr: string
-  /** `Date.now()` when the child exited, seen from this process. */
+  /** `Date.now()` when the process exited, seen from this process. */
   exitedAt: number
 }
 
 /**
- * Runs `source` (CommonJS; `addon` is the package) in `node --expose-gc`; rejects if it is still
- * running after `timeoutMs` (it is then killed).
+ * Runs `node <args>` in the package root, with `input` on its stdin and `env` added to the
+ * environment; rejects if it is still running after `timeoutMs` (it is then killed).
  */
-export function runChild(name: string, source: string, timeoutMs = 15_000): Promise<ChildRun> {
-  const file = join(scripts, `${name}.cjs`)
-  writeFileSync(file, `const addon = require(${JSON.stringify(root)})\n${source}\n`)
+export function runNode(
+  args: string[],
+  { input = '', env = {}, timeoutMs = 30_000 }: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<NodeRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
     child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`${name} still running after ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`))
+      reject(new Error(`node ${args.join(' ')} still running after ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`))
     }, timeoutMs)
     child.on('exit', (code) => {
       const exitedAt = Date.now()
       clearTimeout(timer)
       // 'close' follows once the pipes are drained.
-      child.on('close', () => resolve({ code, stdout: stdout.trim().split('\n'), stderr, exitedAt }))
+      child.on('close', () => resolve({ code, stdout, stderr, exitedAt }))
     })
+    child.stdin.end(input)
   })
+}
+
+export interface ChildRun extends Omit<NodeRun, 'stdout'> {
+  /** Its output, line by line. */
+  stdout: string[]
+}
+
+/** Runs `source` (CommonJS; `addon` is the package) in `node --expose-gc`. */
+export async function runChild(name: string, source: string, timeoutMs = 15_000): Promise<ChildRun> {
+  const file = join(scripts, `${name}.cjs`)
+  writeFileSync(file, `const addon = require(${JSON.stringify(root)})\n${source}\n`)
+  const run = await runNode(['--expose-gc', file], { timeoutMs })
+  return { ...run, stdout: run.stdout.trim().split('\n') }
 }
 
 /** [`runChild`], for a script whose last line is JSON: resolves with it; rejects on a non-zero exit. */
