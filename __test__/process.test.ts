@@ -201,7 +201,7 @@ describe('the background threads yield to the JavaScript thread', () => {
   // addon leaves priorities alone. A test run that is itself niced has nothing to compare with.
   const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
   const ownNice = process.platform === 'linux' ? niceOf(readFileSync('/proc/self/stat', 'utf8')) : NaN
-  it.runIf(ownNice === 0)('delivery, blocking and spool threads run at nice 10, the JS thread at its own', async () => {
+  it.runIf(ownNice === 0)('delivery, blocking and spool threads run at nice 19, the JS thread at its own', async () => {
     const rx = await receiver([respond(200)])
     const spoolDir = join(scriptDir, 'priority-spool')
     const result = await runChild(
@@ -225,7 +225,7 @@ describe('the background threads yield to the JavaScript thread', () => {
     const ours = threads.filter((thread: { name: string }) => thread.name.startsWith('cyrus-telemetr'))
     // The delivery thread, the spool's and at least one blocking thread (TLS roots, the spool).
     expect(ours.length, JSON.stringify(threads)).toBeGreaterThanOrEqual(3)
-    for (const thread of ours) expect(thread, JSON.stringify(threads)).toMatchObject({ nice: 10 })
+    for (const thread of ours) expect(thread, JSON.stringify(threads)).toMatchObject({ nice: 19 })
     const main = threads.find((thread: { tid: number }) => thread.tid === pid)
     expect(main.nice).toBe(0)
   })
