@@ -1,4 +1,4 @@
-// The callback context as JavaScript sees it (SPEC §1, §5): every header rule, the capture order,
+// The callback context as JavaScript sees it (README, "API" and "Behaviour"): every header rule, the capture order,
 // hostile input that must never throw, and the token never leaking into reasons, stats or logs.
 import {
   TelemetryReporter,

@@ -1,4 +1,4 @@
-// The delivery engine end to end (SPEC §3, §4, §5): the built addon POSTs to real loopback
+// The delivery engine end to end (README, "The event", "Behaviour" and "API"): the built addon POSTs to real loopback
 // receivers whose answers are scripted. Small timings (50 ms backoff, 300 ms attempt deadline)
 // keep it fast; delays are asserted with generous margins.
 import { execFileSync } from 'node:child_process'
@@ -69,7 +69,7 @@ function report(reporter: TelemetryReporter, sessionId = 'session-1', text = 'bo
   return reporter.reportSessionError({ id: sessionId }, failedResult(text))
 }
 
-/** Every attempt of one event: same bytes, same id, the SPEC §3 headers. */
+/** Every attempt of one event: same bytes, same id, the headers of README, "The event". */
 function expectAttemptsOfOneEvent(requests: RecordedRequest[], eventId: string | undefined) {
   expect(eventId).toMatch(/^[0-9a-f-]{36}$/)
   expect(requests.length).toBeGreaterThan(0)
@@ -246,7 +246,7 @@ describe('answers and retries', () => {
     expect(rx.requests).toHaveLength(1)
     expectAttemptsOfOneEvent(rx.requests, outcome.eventId)
     expect(reporter.stats()).toMatchObject({ sent: 1, retried: 0, failed: 0 })
-    // SPEC §4: a 2xx counts as delivered as soon as its headers arrive; the stalled body may be
+    // README, "Behaviour": a 2xx counts as delivered as soon as its headers arrive; the stalled body may be
     // read only within the deadline and must not hold the event until then.
     expect(countedAfter).toBeLessThan(1500)
   })

@@ -1,4 +1,4 @@
-// The module-level reporter belongs to one JavaScript environment (SPEC §5): the main thread and
+// The module-level reporter belongs to one JavaScript environment (README, "API"): the main thread and
 // each worker thread have their own counters, context and logger. Each case runs in a fresh Node
 // process (the package loaded by name, as callers load it) with a real worker thread.
 import { execFileSync } from 'node:child_process'

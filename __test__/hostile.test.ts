@@ -1,4 +1,4 @@
-// Every export called with hostile values (SPEC §4, §5): throwing getters, Proxies whose traps
+// Every export called with hostile values (README, "Behaviour" and "API"): throwing getters, Proxies whose traps
 // throw, revoked Proxies, cycles, Symbols, BigInts, 1–10 MB strings, lone surrogates, frozen and
 // prototype-less objects, arrays and functions where objects belong, NaN/±Infinity/-0, deep
 // nesting, and getters that call back into the addon. Every call returns an outcome; only the
@@ -681,7 +681,7 @@ describe('hostile input', () => {
 
 // Found by the soak (soak/soak.mjs): with a few percent of 5xx/429 answers, delivery throughput
 // collapsed and the queue overflowed, because an event waiting out its backoff kept its
-// connection slot. SPEC §4 bounds requests in flight, not events waiting to retry.
+// connection slot. README, "Behaviour", bounds requests in flight, not events waiting to retry.
 describe('a faulty endpoint', () => {
   it('an event waiting to retry does not hold a connection slot', async () => {
     const receiver = await startReceiver({ script: (index) => (index === 0 ? respond(503) : respond(200)) })

@@ -1,4 +1,4 @@
-// Reporter lifetime (SPEC §4, issue "Reporter lifetime and a hostile host" §1): a reporter that
+// Reporter lifetime (README, "Behaviour", issue "Reporter lifetime and a hostile host" §1): a reporter that
 // becomes unreachable without shutdown() — collected, or its worker thread ended — releases its
 // task, connections, spool lock and memory; shutdown() closes its connections; once a reporter
 // has stopped, every event is accounted for (queued == sent + failed + abandoned).

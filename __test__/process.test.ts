@@ -1,4 +1,4 @@
-// The reporter in real Node processes (SPEC §4): a pending send never keeps the process alive,
+// The reporter in real Node processes (README, "Behaviour"): a pending send never keeps the process alive,
 // an awaited flush does (until its deadline), worker_threads and the module-level API work.
 // Each child runs a small script against receivers living in this test process.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'

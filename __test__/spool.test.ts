@@ -187,7 +187,7 @@ describe('durable spool', () => {
 
     receiver = await startReceiver({ script: [respond(200)] })
     const second = await runChild(['deliver', spool, receiver.url])
-    // notes.txt is not named as an event: left alone, and not counted (SPEC §7).
+    // notes.txt is not named as an event: left alone, and not counted (README, "Durable spool").
     expect(second.stats.spoolErrors).toBe(3)
     expect(second.stats.sent).toBe(1)
     expect(receiver.requests.map((request) => request.body.event_id)).toEqual([good.replace('.event.json', '')])
@@ -249,7 +249,7 @@ describe('durable spool', () => {
   })
 })
 
-// The folder is hostile ground (SPEC §7): another local user may plant links, FIFOs and files in
+// The folder is hostile ground (README, "Durable spool"): another local user may plant links, FIFOs and files in
 // it, and the disk may fill up.
 describe('durable spool on hostile ground', () => {
   const isRoot = process.getuid?.() === 0

@@ -12,7 +12,7 @@
 // The package entry is always the one callers get (entry.cjs, with its JS fast path); the native
 // binary comes from $CYRUS_TELEMETRY_ADDON when set (a .node file, or a folder holding one, e.g.
 // the output of `napi build --release --output-dir …`), else from the package root. Reporter
-// options: the SPEC defaults except requestTimeoutMs 2000, so that hung requests end in the run.
+// options: the default options except requestTimeoutMs 2000, so that hung requests end in the run.
 // Exits 1 when a check fails, 2 on bad arguments.
 import { fork } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
@@ -56,7 +56,7 @@ const LOOP_DELAY_RESOLUTION_MS = 1
 const TOKEN = 'cyt_soak_T0ken_d0_n0t_l0g_8c1f'
 const TEAM = 'team-soak'
 
-// Real message shapes (SPEC §2) so that classification and scrubbing do their usual work.
+// Real message shapes (README, "Classification rules") so that classification and scrubbing do their usual work.
 const RESULT_TEXTS = [
   'Claude AI usage limit reached|1755615600',
   'API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
@@ -279,7 +279,7 @@ async function main() {
       `reported ${stats.reported}, calls ${reportedCalls}, planned ${total}`],
     ['outcomes are queued or dropped_queue_full only', (outcomes.queued ?? 0) + (outcomes.dropped_queue_full ?? 0) === reportedCalls,
       JSON.stringify(outcomes)],
-    // With the SPEC defaults (1024 queued, 8 in flight) the default fault mix at 1,000/s needs a
+    // With the default options (1024 queued, 8 in flight) the default fault mix at 1,000/s needs a
     // few hundred queue places: a drop means delivery throughput collapsed.
     ...(args.mix === DEFAULT_MIX
       ? [['no event dropped with the default fault mix', dropped === 0, `${stats.droppedQueueFull} dropped (queue full)`]]

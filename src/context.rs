@@ -368,7 +368,7 @@ fn is_loopback(host: &Host<&str>) -> bool {
     }
 }
 
-/// What [`ContextSlot::offer`] did (the `status` of `setCallbackContext`).
+/// What [`capture`] did (the `status` of `setCallbackContext`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SetStatus {
     Set,

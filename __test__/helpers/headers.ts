@@ -1,4 +1,4 @@
-// Builders for the callback headers CYHOST adds to forwarded webhooks (SPEC §1), shared by the
+// Builders for the callback headers CYHOST adds to forwarded webhooks (README, "Behaviour"), shared by the
 // context tests. Values are distinctive so a leaked token is easy to spot in any output.
 
 export const TOKEN_HEADER = 'x-cyrus-callback-token'

@@ -1,5 +1,5 @@
 // Figure: time from a script's last statement to its process exit while events are pending to
-// an endpoint that never answers. SPEC §4: a pending send never keeps Node alive. The script
+// an endpoint that never answers. README, "Behaviour": a pending send never keeps Node alive. The script
 // (exit-script.mjs) prints Date.now() as its last statement; this process notes Date.now()
 // when the script's process has exited. A script that is still alive at --limit-ms is killed
 // and the figure reads "more than the limit".

@@ -51,8 +51,8 @@ if (args.impl !== 'addon') {
   )
   calls['stats()'] = await timeCall(() => reporter.stats())
   calls['extractCallbackContext(undefined)'] = await timeCall(() => addon.extractCallbackContext(undefined))
-  // What a JS prefetch shim would do before calling into Rust: read the SPEC's fields.
-  calls['JS reads of the SPEC fields'] = await timeCall((session, result) => [
+  // What a JS prefetch shim would do before calling into Rust: read the fields the README's API names.
+  calls['JS reads of the fields'] = await timeCall((session, result) => [
     session.id,
     session.createdAt,
     session.issueContext?.issueId ?? session.issueId,

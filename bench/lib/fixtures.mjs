@@ -1,7 +1,7 @@
 // Inputs shaped like what cyrus hands the reporter. Each call gets fresh objects: the result is
 // JSON.parse'd from a stream-json line (as the Claude SDK produces it, so strings are flat, not
 // concatenations), and the session is a new object. The session carries a large `agentRunner`
-// with functions, class instances, a Map and a cycle: the reporter must read only the SPEC's
+// with functions, class instances, a Map and a cycle: the reporter must read only the README's
 // fields, so anything that walks or serializes the session would show up in every figure.
 import { EventEmitter } from 'node:events'
 
