@@ -72,6 +72,10 @@ impl Core {
     /// Queues the held events, now that a context exists: restored ones first (they are the
     /// older ones), then held reports, whose messages are scrubbed with the token and then cut.
     pub(super) fn release_held(self: &Arc<Self>, options: &Options) {
+        // After shutdown nothing is queued: held events stay held (and counted as such).
+        if self.is_shut_down() {
+            return;
+        }
         let Some(context) = self.context() else {
             return;
         };

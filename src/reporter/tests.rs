@@ -4,7 +4,7 @@
 //! request and answers the next scripted status (0 means "never answer"), and counts the
 //! connections the client closes. Nothing in the client is mocked.
 
-use super::{FlushResult, Logger, Options, OutcomeKind, Reporter};
+use super::{FlushResult, Logger, Options, OutcomeKind, ReportInput, Reporter};
 use crate::classify::ResultMessage;
 use crate::context::{HeaderSet, HeaderValue};
 use crate::event::SessionInfo;
@@ -117,22 +117,25 @@ fn reporter_for(address: SocketAddr, request_timeout: Duration) -> Reporter {
 }
 
 /// Reports one failed session; returns its event id.
+/// A failed session whose error text is `error`.
+fn failed(session_id: &str, error: &str) -> ReportInput {
+    Ok((
+        SessionInfo {
+            session_id: session_id.into(),
+            ..Default::default()
+        },
+        ResultMessage {
+            subtype: Some("error_during_execution".into()),
+            is_error: true,
+            errors: vec![error.into()],
+            result: None,
+        },
+    ))
+}
+
+/// Reports one failed session, which must be queued; returns its event id.
 fn report(reporter: &Reporter, session_id: &str) -> String {
-    let outcome = reporter.report(
-        Ok((
-            SessionInfo {
-                session_id: session_id.into(),
-                ..Default::default()
-            },
-            ResultMessage {
-                subtype: Some("error_during_execution".into()),
-                is_error: true,
-                errors: vec!["boom".into()],
-                result: None,
-            },
-        )),
-        false,
-    );
+    let outcome = reporter.report(failed(session_id, "boom"), false);
     assert_eq!(outcome.kind, OutcomeKind::Queued);
     outcome.event_id.expect("a queued event has an id") // ok: test code
 }
@@ -304,21 +307,7 @@ async fn a_held_event_is_scrubbed_with_the_token_before_it_is_cut() {
     // The token starts at character 490 of the message: a cut first would keep 10 of its
     // characters.
     let text = format!("{}{TOKEN} and after", "x".repeat(490));
-    let outcome = reporter.report(
-        Ok((
-            SessionInfo {
-                session_id: "held".into(),
-                ..Default::default()
-            },
-            ResultMessage {
-                subtype: Some("error_during_execution".into()),
-                is_error: true,
-                errors: vec![text],
-                result: None,
-            },
-        )),
-        false,
-    );
+    let outcome = reporter.report(failed("held", &text), false);
     assert_eq!(outcome.kind, OutcomeKind::Held);
     assert_eq!(reporter.stats().held, 1);
 
@@ -354,4 +343,28 @@ async fn a_flush_waits_only_for_the_events_queued_before_it() {
     let stopped = reporter.shutdown(Duration::from_millis(10)).await;
     assert_eq!(stopped.pending, 3);
     assert_eq!(reporter.stats().abandoned, 3);
+}
+
+#[tokio::test]
+async fn after_shutdown_a_context_releases_nothing_into_the_stopped_queue() {
+    let (address, log, _) = serve(vec![200]).await;
+    let reporter = Reporter::new(Options {
+        logger: Logger::new(|_, _| true),
+        ..Options::default()
+    });
+    let outcome = reporter.report(failed("held", "boom"), false);
+    assert_eq!(outcome.kind, OutcomeKind::Held);
+    assert_eq!(
+        reporter.shutdown(Duration::from_millis(10)).await,
+        DELIVERED
+    );
+    let (status, _) = reporter.set_context(Ok(HeaderSet::from_fields(
+        HeaderValue::One(TOKEN.into()),
+        HeaderValue::One(format!("http://{address}/cb")),
+        HeaderValue::One(TEAM.into()),
+    )));
+    assert_eq!(status.as_str(), "set");
+    let stats = reporter.stats();
+    assert_eq!((stats.held, stats.queued, stats.abandoned), (1, 0, 0));
+    assert!(log.lock().expect("log").is_empty()); // ok: test code
 }
