@@ -303,7 +303,7 @@ fn message_shape() {
         errors: vec!["first".into(), "second".into()],
     };
     assert_eq!(
-        classify(&m, &Secrets::none()).expect("error").message,
+        classify(&m, &Secrets::none()).expect("error").message, // ok: test code
         "first; second"
     ); // ok: test code
     let m = ResultMessage {
@@ -312,7 +312,7 @@ fn message_shape() {
         ..m
     };
     assert_eq!(
-        classify(&m, &Secrets::none()).expect("error").message,
+        classify(&m, &Secrets::none()).expect("error").message, // ok: test code
         "the result"
     ); // ok: test code
 
@@ -356,7 +356,7 @@ fn huge_inputs_are_bounded() {
     far.push_str(" Credit balance is too low");
     assert_eq!(
         classify(&result(&far), &Secrets::none())
-            .expect("error")
+            .expect("error") // ok: test code
             .detail, // ok: test code
         "unknown"
     );

@@ -49,7 +49,7 @@ fn readme_table() -> String {
 #[test]
 fn the_readme_lists_every_option_as_the_table_has_it() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md is readable");
+        .expect("README.md is readable"); // ok: test code
     let table = readme_table();
     assert!(
         readme.contains(&table),
@@ -108,16 +108,16 @@ fn set_checks_the_kind_and_names_the_option() {
     let mut patch = OptionsPatch::default();
     patch
         .set("queueCapacity", OptionValue::Number(5.0))
-        .unwrap();
+        .unwrap(); // ok: test code
     patch
         .set("logLevel", OptionValue::Text("DEBUG".into()))
-        .unwrap();
+        .unwrap(); // ok: test code
     patch
         .set(
             "allowedHosts",
             OptionValue::Texts(vec!["*.cyrus.app".into()]),
         )
-        .unwrap();
+        .unwrap(); // ok: test code
     assert_eq!(patch.queue_capacity, Some(5.0));
     assert_eq!(patch.log_level, Some(LogLevel::Debug));
     let error = patch
@@ -186,9 +186,9 @@ fn merged_checks_each_range_from_the_table() {
         p.spool_dir = Some("/tmp/spool".into());
         p.spool_max_age_ms = Some(60_000.0);
     })
-    .unwrap()
+    .unwrap() // ok: test code
     .spool
-    .unwrap();
+    .unwrap(); // ok: test code
     assert_eq!(
         (spool.max_events, spool.max_age),
         (1000, Duration::from_secs(60))
